@@ -1,0 +1,70 @@
+package io.xgate.spi;
+
+import java.util.Set;
+
+/**
+ * A balancing algorithm, found with {@link java.util.ServiceLoader} and named by the {@code upstream {}} directive
+ * it owns. Register an implementation in {@code META-INF/services/io.xgate.spi.BalancerProvider}.
+ *
+ * <p>A provider with a higher {@link #priority()} replaces one of the same {@link #policyName()}, so a plugin can
+ * override a built-in. Implementations must be thread-safe and cheap to construct; all work happens in
+ * {@link #parseConfig} (at config load, never at request time) and {@link #newBalancer}.
+ *
+ * <pre>{@code
+ * public final class FirstPeerProvider extends BalancerProvider {
+ *   public String policyName() { return "first"; }
+ *   public ConfigOrError<?> parseConfig(Directive d) {
+ *     return d.args().isEmpty() ? ConfigOrError.of(null) : ConfigOrError.error(d.invalidArgumentCount());
+ *   }
+ *   public Balancer newBalancer(UpstreamContext upstream, Object config) { ... }
+ * }
+ * }</pre>
+ */
+public abstract class BalancerProvider {
+
+  /** The policy name of the round-robin base, the root of every chain. */
+  public static final String ROUND_ROBIN = "round_robin";
+
+  /** The directive name inside {@code upstream {}}: {@code hash}, {@code least_conn}, ... */
+  public abstract String policyName();
+
+  /** Higher wins among providers of the same name; built-ins use 5. */
+  public int priority() {
+    return 5;
+  }
+
+  /** Whether the provider can be used on this system; unavailable providers are ignored. */
+  public boolean isAvailable() {
+    return true;
+  }
+
+  /**
+   * Validates the directive's arguments into an immutable config value, or returns an error that names the
+   * directive's {@code file:line}. Must not throw.
+   */
+  public abstract ConfigOrError<?> parseConfig(Directive directive);
+
+  /**
+   * {@code key=value} parameters of {@code server} lines that this balancer adds to the standard ones
+   * ({@code weight= max_fails= fail_timeout= max_conns= backup down}); Tengine's {@code id=} for one.
+   */
+  public Set<String> serverParameters() {
+    return Set.of();
+  }
+
+  /**
+   * Whether {@code server ... backup} is allowed in an upstream using this balancer (nginx's hash, ip_hash and
+   * random refuse it).
+   */
+  public boolean supportsBackup() {
+    return true;
+  }
+
+  /**
+   * Builds the balancer for one upstream, decorating {@link UpstreamContext#base()}.
+   *
+   * @param upstream the upstream and the chain built so far
+   * @param config the value {@link #parseConfig} returned
+   */
+  public abstract Balancer newBalancer(UpstreamContext upstream, Object config);
+}

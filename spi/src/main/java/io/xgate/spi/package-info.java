@@ -1,0 +1,21 @@
+/**
+ * The xgate balancer plugin contract.
+ *
+ * <p>Modelled on nginx's upstream peer API ({@code init_upstream}, {@code init_peer}, {@code peer.get},
+ * {@code peer.free}) in Java terms:
+ * <ul>
+ *   <li>{@link io.xgate.spi.BalancerProvider} is found with {@link java.util.ServiceLoader}; it owns a directive of
+ *       the {@code upstream {}} block ({@code hash}, {@code least_conn}, ...), validates it into a config value, and
+ *       builds a {@link io.xgate.spi.Balancer} decorating the chain built so far. The round-robin base (policy
+ *       {@value io.xgate.spi.BalancerProvider#ROUND_ROBIN}) is the root of every chain.</li>
+ *   <li>{@link io.xgate.spi.Balancer}: one per upstream, shared by all event loops, thread-safe. It opens a
+ *       {@link io.xgate.spi.Selection} per request.</li>
+ *   <li>{@link io.xgate.spi.Selection}: one request's walk over the peers: {@code next()} for each attempt,
+ *       {@code report(peer, outcome)} when that attempt ends.</li>
+ *   <li>{@link io.xgate.spi.Peer} and {@link io.xgate.spi.PeerGroup}: the servers of an upstream, with nginx's
+ *       per-peer balancing state.</li>
+ *   <li>{@link io.xgate.spi.RequestView}: the request as nginx variables see it, for hash keys.</li>
+ * </ul>
+ * Registration: list the provider class in {@code META-INF/services/io.xgate.spi.BalancerProvider}.
+ */
+package io.xgate.spi;
