@@ -1,0 +1,223 @@
+package io.xgate.gateway;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.xgate.gateway.config.ConfigLoader;
+import io.xgate.gateway.config.GatewayConfig;
+import io.xgate.gateway.http.Generation;
+import io.xgate.gateway.http.ServerVerticle;
+import io.xgate.gateway.log.ErrorLog;
+import io.xgate.gateway.log.LogFile;
+import io.xgate.gateway.upstream.UpstreamRegistry;
+import io.xgate.spi.BalancerRegistry;
+import io.xgate.spi.ConfigException;
+import io.xgate.spi.TimeSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A running gateway: one Vert.x instance with {@code worker_processes} server verticles serving the current
+ * {@link Generation}. {@link #reload()} re-reads the config file and swaps the new generation in atomically, or
+ * keeps the old one when the new config is bad; {@link #stop()} shuts everything down.
+ *
+ * <pre>{@code
+ * Gateway gw = Gateway.start(Path.of("conf/xgate.conf"), Path.of(".")).toCompletionStage().toCompletableFuture().join();
+ * ...
+ * gw.stop();
+ * }</pre>
+ */
+public final class Gateway {
+
+  private final Vertx vertx;
+  private final Path configFile;
+  private final Path prefix;
+  private final BalancerRegistry providers;
+  private final ErrorLog errorLog;
+  private final AtomicReference<Generation> current = new AtomicReference<>();
+  private final List<ServerVerticle> verticles = new CopyOnWriteArrayList<>();
+  private final Map<String, LogFile> logFiles = new HashMap<>();
+  private final List<String> deployments = new ArrayList<>();
+  private volatile boolean reloading;
+
+  private Gateway(Vertx vertx, Path configFile, Path prefix, BalancerRegistry providers, ErrorLog errorLog) {
+    this.vertx = vertx;
+    this.configFile = configFile;
+    this.prefix = prefix;
+    this.providers = providers;
+    this.errorLog = errorLog;
+  }
+
+  /**
+   * Reads {@code configFile}, then starts serving it.
+   *
+   * @param configFile the main config file
+   * @param prefix the folder relative paths in the config are resolved against
+   * @return the running gateway, or a failure ({@link ConfigException} for a bad config, or the bind failure)
+   */
+  public static Future<Gateway> start(Path configFile, Path prefix) {
+    BalancerRegistry providers = BalancerRegistry.loadDefault();
+    GatewayConfig config;
+    LogFile errorFile;
+    try {
+      config = new ConfigLoader(providers, prefix).load(configFile);
+      errorFile = LogFile.open(config.errorLogPath() != null ? config.errorLogPath()
+          : prefix.resolve("logs/error.log").toString());
+    } catch (ConfigException | IOException e) {
+      return Future.failedFuture(e);
+    }
+    ErrorLog errorLog = new ErrorLog(errorFile, config.errorLogLevel());
+    Vertx vertx = Vertx.vertx(new VertxOptions()
+        .setEventLoopPoolSize(config.workerProcesses())
+        .setPreferNativeTransport(false));
+    Gateway gw = new Gateway(vertx, configFile, prefix, providers, errorLog);
+    Generation first;
+    try {
+      first = gw.generation(config);
+    } catch (ConfigException | IOException e) {
+      errorLog.close();
+      vertx.close();
+      return Future.failedFuture(e);
+    }
+    gw.current.set(first);
+    Promise<Gateway> started = Promise.promise();
+    vertx.deployVerticle(() -> {
+      ServerVerticle v = new ServerVerticle(gw.current::get);
+      gw.verticles.add(v);
+      return v;
+    }, new DeploymentOptions().setInstances(config.workerProcesses())).onComplete(ar -> {
+      if (ar.succeeded()) {
+        gw.deployments.add(ar.result());
+        errorLog.notice("xgate started, " + config.workerProcesses() + " worker(s), config " + configFile);
+        started.complete(gw);
+      } else {
+        errorLog.log("emerg", ar.cause().getMessage());
+        gw.shutdown().onComplete(x -> started.fail(ar.cause()));
+      }
+    });
+    return started.future();
+  }
+
+  private Generation generation(GatewayConfig config) throws ConfigException, IOException {
+    UpstreamRegistry upstreams = UpstreamRegistry.build(config, providers, TimeSource.SYSTEM, vertx);
+    Generation g = new Generation(config, upstreams, logFiles);
+    logFiles.putAll(g.logFiles());
+    return g;
+  }
+
+  /** The generation being served. */
+  public Generation current() {
+    return current.get();
+  }
+
+  /** The config being served. */
+  public GatewayConfig config() {
+    return current.get().config();
+  }
+
+  /** The error log. */
+  public ErrorLog errorLog() {
+    return errorLog;
+  }
+
+  /** The Vert.x instance the gateway runs on. */
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /**
+   * Re-reads the config file. A valid new config replaces the old one for every request that starts afterwards;
+   * requests in flight finish on the old one. A bad config is logged with its {@code file:line} and the old one
+   * keeps serving; the returned future then fails with the {@link ConfigException}.
+   */
+  public synchronized Future<Void> reload() {
+    if (reloading) {
+      return Future.failedFuture(new IllegalStateException("a reload is already in progress"));
+    }
+    reloading = true;
+    Future<Generation> built = vertx.executeBlocking(() -> {
+      GatewayConfig config = new ConfigLoader(providers, prefix).load(configFile);
+      if (config.workerProcesses() != current.get().config().workerProcesses()) {
+        errorLog.warn("\"worker_processes\" changes take effect on restart only");
+      }
+      synchronized (this) {
+        return generation(config);
+      }
+    }, false);
+    return built.compose(next -> {
+      Generation old = current.getAndSet(next);
+      List<Future<Void>> applied = new ArrayList<>();
+      for (ServerVerticle v : verticles) {
+        applied.add(v.applyFromAnyThread(next));
+      }
+      return Future.all(applied).onComplete(ar -> {
+        vertx.setTimer(60_000, t -> old.upstreams().close());
+        if (ar.succeeded()) {
+          errorLog.notice("reconfiguring: " + configFile + " loaded");
+        } else {
+          errorLog.error("reconfiguring partly failed: " + ar.cause().getMessage());
+        }
+      }).<Void>mapEmpty();
+    }).onComplete(ar -> {
+      reloading = false;
+      if (ar.failed()) {
+        errorLog.log("emerg", ar.cause().getMessage() + " (reload rejected, the running config stays)");
+      }
+    });
+  }
+
+  /** Stops serving: closes listeners, lets requests in flight finish briefly, closes clients and logs. */
+  public Future<Void> stop() {
+    errorLog.notice("xgate stopping");
+    return shutdown();
+  }
+
+  private Future<Void> shutdown() {
+    return vertx.close().onComplete(ar -> {
+      Generation g = current.get();
+      if (g != null) {
+        g.upstreams().close();
+      }
+      for (LogFile f : logFiles.values()) {
+        f.close();
+      }
+      errorLog.close();
+    });
+  }
+
+  /** Writes the pid file the config names, if any. */
+  public void writePidFile() throws IOException {
+    String pid = config().pidPath();
+    if (pid != null) {
+      Path p = Path.of(pid);
+      if (p.getParent() != null) {
+        Files.createDirectories(p.getParent());
+      }
+      Files.writeString(p, ProcessHandle.current().pid() + "\n");
+    }
+  }
+
+  /** Removes the pid file, if it is still ours. */
+  public void removePidFile() {
+    String pid = config().pidPath();
+    if (pid != null) {
+      try {
+        Path p = Path.of(pid);
+        if (Files.exists(p) && Files.readString(p).trim().equals(Long.toString(ProcessHandle.current().pid()))) {
+          Files.delete(p);
+        }
+      } catch (IOException ignored) {
+        // nothing more to do on the way out
+      }
+    }
+  }
+}

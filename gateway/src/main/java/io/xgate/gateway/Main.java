@@ -1,0 +1,201 @@
+package io.xgate.gateway;
+
+import io.xgate.gateway.config.ConfigLoader;
+import io.xgate.gateway.config.GatewayConfig;
+import io.xgate.gateway.upstream.UpstreamRegistry;
+import io.xgate.spi.BalancerRegistry;
+import io.xgate.spi.ConfigException;
+import io.xgate.spi.TimeSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import sun.misc.Signal;
+
+/**
+ * The command line, nginx style:
+ * {@code java -jar xgate.jar [-c FILE] [-p PREFIX] [-t] [-s reload|stop|quit] [-v] [-h]}.
+ */
+public final class Main {
+
+  static final String VERSION = "0.1.0";
+  private static final String NAME = "xgate";
+
+  private Main() {
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  static int run(String[] args) {
+    Path conf = Path.of("conf/xgate.conf");
+    Path prefix = Path.of("").toAbsolutePath();
+    boolean test = false;
+    String signal = null;
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      switch (a) {
+        case "-c":
+          if (++i >= args.length) {
+            return usage("option \"-c\" requires file name");
+          }
+          conf = Path.of(args[i]);
+          break;
+        case "-p":
+          if (++i >= args.length) {
+            return usage("option \"-p\" requires directory name");
+          }
+          prefix = Path.of(args[i]).toAbsolutePath();
+          break;
+        case "-t":
+        case "-T":
+          test = true;
+          break;
+        case "-s":
+          if (++i >= args.length) {
+            return usage("option \"-s\" requires parameter");
+          }
+          signal = args[i];
+          break;
+        case "-v":
+        case "-V":
+          System.err.println(NAME + " version: " + NAME + "/" + VERSION + " (Vert.x " + vertxVersion() + ", Java "
+              + Runtime.version() + ")");
+          return 0;
+        case "-h":
+        case "-?":
+          usage(null);
+          return 0;
+        default:
+          return usage("invalid option: \"" + a + "\"");
+      }
+    }
+    if (!conf.isAbsolute()) {
+      conf = prefix.resolve(conf);
+    }
+    if (test) {
+      return testConfig(conf, prefix);
+    }
+    if (signal != null) {
+      return signal(conf, prefix, signal);
+    }
+    return serve(conf, prefix);
+  }
+
+  private static int usage(String error) {
+    if (error != null) {
+      System.err.println(NAME + ": " + error);
+    }
+    System.err.println("Usage: java -jar xgate.jar [-?hvVtT] [-s signal] [-p prefix] [-c filename]\n\n"
+        + "Options:\n"
+        + "  -?,-h         : this help\n"
+        + "  -v,-V         : show version and exit\n"
+        + "  -t,-T         : test configuration and exit\n"
+        + "  -s signal     : send signal to a running gateway: stop, quit, reload\n"
+        + "  -p prefix     : set prefix path (default: the current directory)\n"
+        + "  -c filename   : set configuration file (default: conf/xgate.conf)");
+    return error == null ? 0 : 1;
+  }
+
+  private static GatewayConfig load(Path conf, Path prefix) throws ConfigException {
+    BalancerRegistry providers = BalancerRegistry.loadDefault();
+    GatewayConfig config = new ConfigLoader(providers, prefix).load(conf);
+    // building the balancers also runs every provider against its upstream
+    UpstreamRegistry.build(config, providers, TimeSource.SYSTEM, null).close();
+    return config;
+  }
+
+  private static int testConfig(Path conf, Path prefix) {
+    try {
+      load(conf, prefix);
+    } catch (ConfigException e) {
+      System.err.println(NAME + ": [emerg] " + e.getMessage());
+      System.err.println(NAME + ": configuration file " + conf + " test failed");
+      return 1;
+    }
+    System.err.println(NAME + ": the configuration file " + conf + " syntax is ok");
+    System.err.println(NAME + ": configuration file " + conf + " test is successful");
+    return 0;
+  }
+
+  private static int signal(Path conf, Path prefix, String signal) {
+    String sig;
+    switch (signal) {
+      case "reload": sig = "HUP"; break;
+      case "stop": sig = "TERM"; break;
+      case "quit": sig = "TERM"; break;
+      case "reopen": sig = "USR1"; break;
+      default:
+        return usage("invalid option: \"-s " + signal + "\"");
+    }
+    GatewayConfig config;
+    try {
+      config = new ConfigLoader(BalancerRegistry.loadDefault(), prefix).load(conf);
+    } catch (ConfigException e) {
+      System.err.println(NAME + ": [emerg] " + e.getMessage());
+      return 1;
+    }
+    if (config.pidPath() == null) {
+      System.err.println(NAME + ": [error] no \"pid\" file is configured in " + conf);
+      return 1;
+    }
+    String pid;
+    try {
+      pid = Files.readString(Path.of(config.pidPath())).trim();
+    } catch (IOException e) {
+      System.err.println(NAME + ": [error] open() \"" + config.pidPath() + "\" failed (" + e.getMessage() + ")");
+      return 1;
+    }
+    try {
+      Process p = new ProcessBuilder("kill", "-" + sig, pid).inheritIO().start();
+      if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        System.err.println(NAME + ": [error] kill(" + pid + ", " + sig + ") failed");
+        return 1;
+      }
+    } catch (IOException | InterruptedException e) {
+      System.err.println(NAME + ": [error] kill(" + pid + ", " + sig + ") failed (" + e.getMessage() + ")");
+      return 1;
+    }
+    return 0;
+  }
+
+  private static int serve(Path conf, Path prefix) {
+    Gateway gw;
+    try {
+      gw = Gateway.start(conf, prefix).toCompletionStage().toCompletableFuture().join();
+    } catch (RuntimeException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      System.err.println(NAME + ": [emerg] " + cause.getMessage());
+      return 1;
+    }
+    try {
+      gw.writePidFile();
+    } catch (IOException e) {
+      System.err.println(NAME + ": [emerg] writing the pid file failed: " + e.getMessage());
+      gw.stop();
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Signal.handle(new Signal("HUP"), s -> gw.reload());
+    Runnable stop = () -> {
+      gw.stop().toCompletionStage().toCompletableFuture().join();
+      gw.removePidFile();
+      stopped.countDown();
+    };
+    Signal.handle(new Signal("TERM"), s -> new Thread(stop, "xgate-stop").start());
+    Signal.handle(new Signal("INT"), s -> new Thread(stop, "xgate-stop").start());
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
+  private static String vertxVersion() {
+    Package p = io.vertx.core.Vertx.class.getPackage();
+    return p.getImplementationVersion() != null ? p.getImplementationVersion() : "5";
+  }
+}

@@ -1,0 +1,70 @@
+package io.xgate.gateway.config;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A whole, validated configuration: what {@link ConfigLoader} makes of an nginx-syntax file. Immutable once built
+ * (package-private fields are filled only by the builder).
+ */
+public final class GatewayConfig {
+
+  final Path file;
+  final Path prefix;
+  int workerProcesses = 1;
+  String errorLogPath;
+  String errorLogLevel = "error";
+  String pidPath;
+  int workerConnections = 512;
+  final Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
+  final List<ServerConfig> servers = new ArrayList<>();
+  final Map<String, LogFormat> logFormats = new LinkedHashMap<>();
+  ProxySettings httpSettings = new ProxySettings();
+  boolean hasHttp;
+
+  GatewayConfig(Path file, Path prefix) {
+    this.file = file;
+    this.prefix = prefix;
+    logFormats.put("combined", LogFormat.COMBINED);
+  }
+
+  /** The main config file. */
+  public Path file() {
+    return file;
+  }
+
+  /** The folder relative log, pid and temp paths are resolved against (nginx's prefix, {@code -p}). */
+  public Path prefix() {
+    return prefix;
+  }
+
+  /** {@code worker_processes}: how many server verticle instances (event loops) serve requests. */
+  public int workerProcesses() {
+    return workerProcesses;
+  }
+
+  /** {@code error_log} file, or {@code "stderr"}. */
+  public String errorLogPath() {
+    return errorLogPath;
+  }
+
+  public String errorLogLevel() {
+    return errorLogLevel;
+  }
+
+  /** {@code pid} file, or {@code null} for none. */
+  public String pidPath() {
+    return pidPath;
+  }
+
+  public Map<String, UpstreamConfig> upstreams() {
+    return upstreams;
+  }
+
+  public List<ServerConfig> servers() {
+    return servers;
+  }
+}

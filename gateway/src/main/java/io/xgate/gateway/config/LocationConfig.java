@@ -1,0 +1,70 @@
+package io.xgate.gateway.config;
+
+import io.xgate.spi.ComplexValue;
+import java.util.regex.Pattern;
+
+/**
+ * A {@code location} block: how it matches and what it does.
+ */
+public final class LocationConfig {
+
+  /** nginx's location modifiers. */
+  public enum Match { EXACT, PREFIX, PREFIX_NO_REGEX, REGEX, REGEX_CASELESS }
+
+  final Match match;
+  final String pattern;
+  final Pattern regex;
+  final String file;
+  final int line;
+  ProxyPass proxyPass;
+  Integer returnStatus;
+  ComplexValue returnText;
+  ProxySettings settings = new ProxySettings();
+
+  LocationConfig(Match match, String pattern, String file, int line) {
+    this.match = match;
+    this.pattern = pattern;
+    this.file = file;
+    this.line = line;
+    this.regex = match == Match.REGEX ? Pattern.compile(pattern)
+        : match == Match.REGEX_CASELESS ? Pattern.compile(pattern, Pattern.CASE_INSENSITIVE) : null;
+  }
+
+  public Match match() {
+    return match;
+  }
+
+  public String pattern() {
+    return pattern;
+  }
+
+  /** The compiled pattern of a regex location, else {@code null}. */
+  public Pattern regex() {
+    return regex;
+  }
+
+  /** The {@code proxy_pass} target, or {@code null}. */
+  public ProxyPass proxyPass() {
+    return proxyPass;
+  }
+
+  /** The {@code return} status, or {@code null}. */
+  public Integer returnStatus() {
+    return returnStatus;
+  }
+
+  /** The {@code return} text or URL, or {@code null}. */
+  public ComplexValue returnText() {
+    return returnText;
+  }
+
+  /** The merged settings (after the config is built). */
+  public ProxySettings settings() {
+    return settings;
+  }
+
+  @Override
+  public String toString() {
+    return "location " + match + " " + pattern + " (" + file + ":" + line + ")";
+  }
+}

@@ -1,0 +1,129 @@
+package io.xgate.gateway.config;
+
+import java.util.List;
+
+/**
+ * The directives that {@code http}, {@code server} and {@code location} levels share and that inherit downwards,
+ * as nginx merges them: a value set at an inner level wins; list directives ({@code proxy_set_header},
+ * {@code add_header}, {@code access_log}) are inherited only when the inner level sets none of them.
+ * Unset fields are {@code null} until {@link #inherit} fills them; {@link #DEFAULTS} holds nginx's defaults.
+ */
+public final class ProxySettings {
+
+  Integer nextUpstream;
+  Integer nextUpstreamTries;
+  Long nextUpstreamTimeoutMs;
+  Long connectTimeoutMs;
+  Long readTimeoutMs;
+  Long sendTimeoutMs;
+  String httpVersion;
+  List<HeaderValue> proxySetHeaders;
+  List<HeaderValue> addHeaders;
+  List<AccessLogTarget> accessLogs;
+  Long clientMaxBodySize;
+  Boolean proxyBuffering;
+  Long keepaliveTimeoutMs;
+  Long keepaliveRequests;
+
+  /** nginx's defaults for everything here. */
+  public static final ProxySettings DEFAULTS = defaults();
+
+  private static ProxySettings defaults() {
+    ProxySettings s = new ProxySettings();
+    s.nextUpstream = NextUpstream.DEFAULT;
+    s.nextUpstreamTries = 0;
+    s.nextUpstreamTimeoutMs = 0L;
+    s.connectTimeoutMs = 60_000L;
+    s.readTimeoutMs = 60_000L;
+    s.sendTimeoutMs = 60_000L;
+    s.httpVersion = "1.1";
+    s.proxySetHeaders = List.of();
+    s.addHeaders = List.of();
+    s.accessLogs = null;   // resolved by the builder: logs/access.log in the combined format
+    s.clientMaxBodySize = 1024L * 1024;
+    s.proxyBuffering = Boolean.FALSE;
+    s.keepaliveTimeoutMs = 75_000L;
+    s.keepaliveRequests = 1000L;
+    return s;
+  }
+
+  /** A copy whose unset values come from {@code parent}. */
+  public ProxySettings inherit(ProxySettings parent) {
+    ProxySettings s = new ProxySettings();
+    s.nextUpstream = nextUpstream != null ? nextUpstream : parent.nextUpstream;
+    s.nextUpstreamTries = nextUpstreamTries != null ? nextUpstreamTries : parent.nextUpstreamTries;
+    s.nextUpstreamTimeoutMs = nextUpstreamTimeoutMs != null ? nextUpstreamTimeoutMs : parent.nextUpstreamTimeoutMs;
+    s.connectTimeoutMs = connectTimeoutMs != null ? connectTimeoutMs : parent.connectTimeoutMs;
+    s.readTimeoutMs = readTimeoutMs != null ? readTimeoutMs : parent.readTimeoutMs;
+    s.sendTimeoutMs = sendTimeoutMs != null ? sendTimeoutMs : parent.sendTimeoutMs;
+    s.httpVersion = httpVersion != null ? httpVersion : parent.httpVersion;
+    s.proxySetHeaders = proxySetHeaders != null ? proxySetHeaders : parent.proxySetHeaders;
+    s.addHeaders = addHeaders != null ? addHeaders : parent.addHeaders;
+    s.accessLogs = accessLogs != null ? accessLogs : parent.accessLogs;
+    s.clientMaxBodySize = clientMaxBodySize != null ? clientMaxBodySize : parent.clientMaxBodySize;
+    s.proxyBuffering = proxyBuffering != null ? proxyBuffering : parent.proxyBuffering;
+    s.keepaliveTimeoutMs = keepaliveTimeoutMs != null ? keepaliveTimeoutMs : parent.keepaliveTimeoutMs;
+    s.keepaliveRequests = keepaliveRequests != null ? keepaliveRequests : parent.keepaliveRequests;
+    return s;
+  }
+
+  /** The {@link NextUpstream} mask. */
+  public int nextUpstream() {
+    return nextUpstream;
+  }
+
+  /** {@code proxy_next_upstream_tries}; 0 = no limit. */
+  public int nextUpstreamTries() {
+    return nextUpstreamTries;
+  }
+
+  /** {@code proxy_next_upstream_timeout}; 0 = no limit. */
+  public long nextUpstreamTimeoutMs() {
+    return nextUpstreamTimeoutMs;
+  }
+
+  public long connectTimeoutMs() {
+    return connectTimeoutMs;
+  }
+
+  public long readTimeoutMs() {
+    return readTimeoutMs;
+  }
+
+  public long sendTimeoutMs() {
+    return sendTimeoutMs;
+  }
+
+  /** {@code proxy_http_version}: {@code 1.0} or {@code 1.1}. */
+  public String httpVersion() {
+    return httpVersion;
+  }
+
+  public List<HeaderValue> proxySetHeaders() {
+    return proxySetHeaders;
+  }
+
+  public List<HeaderValue> addHeaders() {
+    return addHeaders;
+  }
+
+  /** The access logs; empty for {@code access_log off}. */
+  public List<AccessLogTarget> accessLogs() {
+    return accessLogs;
+  }
+
+  /** {@code client_max_body_size}; 0 = no limit. */
+  public long clientMaxBodySize() {
+    return clientMaxBodySize;
+  }
+
+  /** Client-side {@code keepalive_timeout}; 0 disables client keep-alive. */
+  public long keepaliveTimeoutMs() {
+    return keepaliveTimeoutMs;
+  }
+
+  /** Client-side {@code keepalive_requests}. */
+  public long keepaliveRequests() {
+    return keepaliveRequests;
+  }
+}

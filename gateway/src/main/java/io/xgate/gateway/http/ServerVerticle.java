@@ -1,0 +1,264 @@
+package io.xgate.gateway.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.PoolOptions;
+import io.xgate.gateway.config.AccessLogTarget;
+import io.xgate.gateway.config.Listen;
+import io.xgate.gateway.config.LocationConfig;
+import io.xgate.gateway.config.ProxyPass;
+import io.xgate.gateway.config.ProxySettings;
+import io.xgate.gateway.log.AccessLog;
+import io.xgate.gateway.log.LogFile;
+import io.xgate.gateway.proxy.ErrorPages;
+import io.xgate.gateway.proxy.ProxyRequest;
+import io.xgate.gateway.proxy.RequestVariables;
+import io.xgate.gateway.proxy.ResponseHeaders;
+import io.xgate.gateway.upstream.Upstream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * One "worker": an instance of this verticle per {@code worker_processes}, each on its own event loop, all sharing
+ * the listening sockets (Vert.x spreads accepted connections over the instances, as nginx workers share theirs).
+ * Each instance keeps its own HTTP client per upstream, so origin connections are pooled per event loop and per
+ * peer ({@code keepalive}). The configuration generation is read per request from {@code generations}, so a
+ * reload takes effect for the next request without touching requests in flight.
+ */
+public final class ServerVerticle extends VerticleBase {
+
+  private final Supplier<Generation> generations;
+  private final Map<String, HttpServer> servers = new HashMap<>();
+  private final Map<Upstream, HttpClient> clients = new IdentityHashMap<>();
+  private Generation applied;
+
+  /** @param generations the current generation, read on every request */
+  public ServerVerticle(Supplier<Generation> generations) {
+    this.generations = generations;
+  }
+
+  @Override
+  public Future<?> start() {
+    return apply(generations.get());
+  }
+
+  /**
+   * Brings this instance in line with {@code generation}: listens on new addresses, closes removed ones, and
+   * retires the old generation's clients gracefully. Runs on this verticle's event loop.
+   */
+  public Future<Void> apply(Generation generation) {
+    List<Future<?>> pending = new ArrayList<>();
+    for (Map.Entry<String, Listen> e : generation.listens().entrySet()) {
+      if (!servers.containsKey(e.getKey())) {
+        Listen l = e.getValue();
+        String key = e.getKey();
+        ProxySettings s = generation.hosts(key).select(null).server().settings();
+        HttpServerOptions options = new HttpServerOptions()
+            .setTcpNoDelay(true)
+            .setIdleTimeout(idleTimeoutSeconds(s))
+            .setIdleTimeoutUnit(TimeUnit.SECONDS)
+            .setCompressionSupported(false);
+        HttpServer server = vertx.createHttpServer(options).requestHandler(req -> handle(req, key));
+        servers.put(key, server);
+        pending.add(server.listen(l.port(), l.host()).recover(err -> Future.failedFuture(
+            new IllegalStateException("bind() to " + key + " failed (" + err.getMessage() + ")", err))));
+      }
+    }
+    for (String key : new ArrayList<>(servers.keySet())) {
+      if (!generation.listens().containsKey(key)) {
+        pending.add(servers.remove(key).shutdown(30, TimeUnit.SECONDS));
+      }
+    }
+    Generation old = applied;
+    applied = generation;
+    if (old != null && old != generation) {
+      for (Map.Entry<Upstream, HttpClient> e : new ArrayList<>(clients.entrySet())) {
+        if (generation.upstreams().get(e.getKey().name()) != e.getKey()) {
+          clients.remove(e.getKey());
+          e.getValue().shutdown(60, TimeUnit.SECONDS);
+        }
+      }
+    }
+    return Future.all(pending).mapEmpty();
+  }
+
+  /** {@link #apply} on this verticle's own event loop, from any thread. */
+  public Future<Void> applyFromAnyThread(Generation generation) {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    context.runOnContext(x -> apply(generation).onComplete(done));
+    return done.future();
+  }
+
+  private static int idleTimeoutSeconds(ProxySettings s) {
+    // Vert.x's idle timeout also runs while a request waits on its origin, so it may never undercut those waits
+    long ms = Math.max(s.keepaliveTimeoutMs(), Math.max(s.readTimeoutMs(), s.connectTimeoutMs()) + 1000);
+    return (int) Math.max(1, (ms + 999) / 1000);
+  }
+
+  private void handle(HttpServerRequest req, String listenKey) {
+    Generation g = generations.get();
+    VirtualHosts hosts = g.hosts(listenKey);
+    if (hosts == null) {
+      req.connection().close();   // the address was removed by a reload
+      return;
+    }
+    VirtualHosts.Host host = hosts.select(hostOf(req));
+    String uri = UriNormalizer.normalize(req.path());
+    if (uri == null) {
+      plainStatus(req, 400, host.server().settings(), new RequestVariables(req, host.name(), "/"), g);
+      return;
+    }
+    RequestVariables vars = new RequestVariables(req, host.name(), uri);
+    LocationConfig loc = host.router().match(uri);
+    if (loc == null) {
+      plainStatus(req, 404, host.server().settings(), vars, g);
+      return;
+    }
+    ProxySettings s = loc.settings();
+    if (s.keepaliveTimeoutMs() == 0) {
+      req.response().headers().set(HttpHeaders.CONNECTION, "close");
+    }
+    long max = s.clientMaxBodySize();
+    if (max > 0) {
+      String cl = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+      if (cl != null) {
+        try {
+          if (Long.parseLong(cl.trim()) > max) {
+            req.response().headers().set(HttpHeaders.CONNECTION, "close");
+            plainStatus(req, 413, s, vars, g);
+            return;
+          }
+        } catch (NumberFormatException e) {
+          plainStatus(req, 400, s, vars, g);
+          return;
+        }
+      }
+    }
+    if (loc.returnStatus() != null) {
+      returnResponse(req, loc, vars, g);
+      return;
+    }
+    ProxyPass pass = loc.proxyPass();
+    Upstream upstream = g.upstreams().get(pass.upstream() != null ? pass.upstream() : pass.proxyHost());
+    req.pause();
+    new ProxyRequest(req, vars, loc, upstream, client(upstream), v -> log(g, loc.settings(), v)).start();
+  }
+
+  private HttpClient client(Upstream upstream) {
+    HttpClient c = clients.get(upstream);
+    if (c == null) {
+      boolean keep = upstream.keepalive() > 0;
+      HttpClientOptions options = new HttpClientOptions()
+          .setKeepAlive(keep)
+          .setKeepAliveTimeout((int) Math.max(1, upstream.keepaliveTimeoutMs() / 1000))
+          .setTcpNoDelay(true)
+          .setPipelining(false)
+          .setDecompressionSupported(false)
+          .setVerifyHost(false);
+      PoolOptions pool = new PoolOptions().setHttp1MaxSize(Math.max(1024, upstream.keepalive()))
+          .setMaxWaitQueueSize(-1);
+      c = vertx.createHttpClient(options, pool);
+      clients.put(upstream, c);
+    }
+    return c;
+  }
+
+  private static String hostOf(HttpServerRequest req) {
+    String h = req.getHeader(HttpHeaders.HOST);
+    if (h == null) {
+      return null;
+    }
+    int colon = h.startsWith("[") ? h.indexOf(':', h.indexOf(']')) : h.indexOf(':');
+    return (colon >= 0 ? h.substring(0, colon) : h).toLowerCase(Locale.ROOT);
+  }
+
+  private void returnResponse(HttpServerRequest req, LocationConfig loc, RequestVariables vars, Generation g) {
+    int status = loc.returnStatus();
+    if (status == 444) {
+      vars.status(444);
+      req.connection().close();
+      log(g, loc.settings(), vars);
+      return;
+    }
+    HttpServerResponse resp = req.response();
+    String text = loc.returnText() == null ? null : loc.returnText().evaluate(vars);
+    boolean redirect = status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    Buffer body;
+    if (redirect && text != null) {
+      resp.headers().set(HttpHeaders.LOCATION, text);
+      body = ErrorPages.page(status);
+      resp.headers().set(HttpHeaders.CONTENT_TYPE, "text/html");
+    } else if (text != null) {
+      body = Buffer.buffer(text);
+      resp.headers().set(HttpHeaders.CONTENT_TYPE, "text/plain");
+    } else {
+      body = ErrorPages.page(status);
+      if (body != null) {
+        resp.headers().set(HttpHeaders.CONTENT_TYPE, "text/html");
+      }
+    }
+    finish(req, status, body, loc.settings(), vars, g);
+  }
+
+  private void plainStatus(HttpServerRequest req, int status, ProxySettings s, RequestVariables vars, Generation g) {
+    Buffer body = ErrorPages.page(status);
+    req.response().headers().set(HttpHeaders.CONTENT_TYPE, "text/html");
+    finish(req, status, body, s, vars, g);
+  }
+
+  private void finish(HttpServerRequest req, int status, Buffer body, ProxySettings s, RequestVariables vars,
+      Generation g) {
+    HttpServerResponse resp = req.response();
+    resp.setStatusCode(status);
+    resp.headers().set(HttpHeaders.SERVER, "xgate");
+    vars.status(status);
+    ResponseHeaders.addHeaders(s.addHeaders(), status, resp.headers(), vars);
+    vars.responseHeaders(resp.headers());
+    if (body != null && req.method() != HttpMethod.HEAD) {
+      vars.addBodyBytes(body.length());
+      resp.end(body);
+    } else {
+      if (body != null) {
+        resp.headers().set(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()));
+      }
+      resp.end();
+    }
+    log(g, s, vars);
+  }
+
+  private static void log(Generation g, ProxySettings s, RequestVariables vars) {
+    for (AccessLogTarget t : s.accessLogs()) {
+      LogFile f = g.logFiles().get(t.path());
+      if (f != null) {
+        f.append(AccessLog.format(t.format(), vars));
+      }
+    }
+  }
+
+  @Override
+  public Future<?> stop() {
+    List<Future<?>> all = new ArrayList<>();
+    for (HttpServer s : servers.values()) {
+      all.add(s.shutdown(10, TimeUnit.SECONDS));
+    }
+    for (HttpClient c : clients.values()) {
+      all.add(c.shutdown(10, TimeUnit.SECONDS));
+    }
+    return Future.join(all);
+  }
+}

@@ -1,0 +1,90 @@
+package io.xgate.gateway.http;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * nginx's {@code $uri}: the request path percent-decoded, with {@code //} merged and {@code .}/{@code ..} segments
+ * resolved. Returns {@code null} for a path nginx rejects with 400 (not starting with {@code /}, climbing above the
+ * root, a bad escape, a NUL byte).
+ */
+public final class UriNormalizer {
+
+  private UriNormalizer() {
+  }
+
+  public static String normalize(String path) {
+    if (path == null || path.isEmpty() || path.charAt(0) != '/') {
+      return null;
+    }
+    ByteArrayOutputStream decoded = new ByteArrayOutputStream(path.length());
+    boolean plain = true;
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      if (c == '%') {
+        if (i + 2 >= path.length()) {
+          return null;
+        }
+        int hi = Character.digit(path.charAt(i + 1), 16);
+        int lo = Character.digit(path.charAt(i + 2), 16);
+        if (hi < 0 || lo < 0) {
+          return null;
+        }
+        int b = (hi << 4) | lo;
+        if (b == 0) {
+          return null;
+        }
+        decoded.write(b);
+        i += 2;
+        plain = false;
+      } else if (c > 0x7f) {
+        byte[] bytes = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+        decoded.write(bytes, 0, bytes.length);
+        plain = false;
+      } else {
+        if (c == '.' || (c == '/' && i > 0 && path.charAt(i - 1) == '/')) {
+          plain = false;
+        }
+        decoded.write(c);
+      }
+    }
+    String s = plain ? path : decoded.toString(StandardCharsets.UTF_8);
+    if (plain) {
+      return s;
+    }
+    StringBuilder out = new StringBuilder(s.length());
+    String[] segments = s.split("/", -1);
+    int[] starts = new int[segments.length + 1];
+    int depth = 0;
+    for (int i = 1; i < segments.length; i++) {
+      String seg = segments[i];
+      boolean last = i == segments.length - 1;
+      if (seg.isEmpty() && !last) {
+        continue;   // merge_slashes
+      }
+      if (seg.equals(".")) {
+        if (last) {
+          out.append('/');
+        }
+        continue;
+      }
+      if (seg.equals("..")) {
+        if (depth == 0) {
+          return null;
+        }
+        depth--;
+        out.setLength(starts[depth]);
+        if (last) {
+          out.append('/');
+        }
+        continue;
+      }
+      starts[depth++] = out.length();
+      out.append('/').append(seg);
+    }
+    if (out.length() == 0) {
+      out.append('/');
+    }
+    return out.toString();
+  }
+}

@@ -1,0 +1,477 @@
+package io.xgate.gateway.proxy;
+
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import io.xgate.gateway.config.HeaderValue;
+import io.xgate.gateway.config.LocationConfig;
+import io.xgate.gateway.config.NextUpstream;
+import io.xgate.gateway.config.ProxySettings;
+import io.xgate.gateway.upstream.Upstream;
+import io.xgate.spi.Outcome;
+import io.xgate.spi.Peer;
+import io.xgate.spi.Selection;
+import java.net.ConnectException;
+import java.util.Locale;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * One proxied request, run through nginx's upstream phases in order, each in the method named for it:
+ * {@link #start()}, {@link #selectPeer()}, {@link #connect}, {@link #sendRequest}, {@link #readResponseHeader},
+ * {@link #forwardBody}, and {@link #finalizeRequest}; {@link #next} is nginx's {@code ngx_http_upstream_next}, which
+ * reports a failed attempt and decides whether another peer is tried. Runs entirely on the request's event loop.
+ *
+ * <p>Request bodies stream to the first peer that accepts the connection; once a non-empty body has been sent it
+ * cannot be replayed, so such a request is not retried (nginx's {@code proxy_request_buffering off} rule).
+ */
+public final class ProxyRequest {
+
+  /** Where a finished request goes: the access log. */
+  public interface Completion extends Consumer<RequestVariables> {
+  }
+
+  private final HttpServerRequest request;
+  private final HttpServerResponse response;
+  private final RequestVariables vars;
+  private final LocationConfig location;
+  private final ProxySettings settings;
+  private final Upstream upstream;
+  private final HttpClient client;
+  private final Completion completion;
+  private final String upstreamUri;
+  private final boolean hasBody;
+
+  private Selection selection;
+  private int triesLeft;
+  private long firstAttemptNanos;
+  private Peer peer;
+  private UpstreamAttempt attempt;
+  private HttpClientRequest upstreamRequest;
+  private boolean requestSent;
+  private boolean bodyConsumed;
+  private boolean clientGone;
+  private boolean finalized;
+
+  /**
+   * @param request the client request (paused by the caller until a peer accepts it)
+   * @param vars the request's variables
+   * @param location the matched location
+   * @param upstream the upstream {@code proxy_pass} names
+   * @param client this event loop's client for that upstream
+   * @param completion called once when the request is over
+   */
+  public ProxyRequest(HttpServerRequest request, RequestVariables vars, LocationConfig location, Upstream upstream,
+      HttpClient client, Completion completion) {
+    this.request = request;
+    this.response = request.response();
+    this.vars = vars;
+    this.location = location;
+    this.settings = location.settings();
+    this.upstream = upstream;
+    this.client = client;
+    this.completion = completion;
+    this.upstreamUri = UriRewriter.upstreamUri(location, request, vars.uri());
+    this.hasBody = hasBody(request);
+    vars.proxyHost = location.proxyPass().proxyHost();
+  }
+
+  private static boolean hasBody(HttpServerRequest request) {
+    String cl = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (cl != null) {
+      return !cl.equals("0");
+    }
+    return request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
+  }
+
+  // ------------------------------------------------------------------ phase 0: start
+
+  /** Opens the balancer selection and the tries budget, then selects the first peer. */
+  public void start() {
+    selection = upstream.balancer().select(vars);
+    int confTries = settings.nextUpstreamTries();
+    triesLeft = selection.tries();
+    if (confTries > 0 && triesLeft > confTries) {
+      triesLeft = confTries;
+    }
+    firstAttemptNanos = System.nanoTime();
+    response.closeHandler(v -> clientClosed());
+    request.exceptionHandler(e -> clientClosed());
+    selectPeer();
+  }
+
+  // ------------------------------------------------------------------ phase 1: select a peer
+
+  private void selectPeer() {
+    Peer p = selection.next();
+    if (p == null) {
+      // nginx's "no live upstreams": the upstream's name stands in the tried list, and the answer is 502
+      UpstreamAttempt mark = new UpstreamAttempt(upstream.name(), System.nanoTime());
+      mark.status = 502;
+      mark.responseNanos = 0;
+      vars.attempts.add(mark);
+      finalizeWithStatus(502);
+      return;
+    }
+    peer = p;
+    attempt = new UpstreamAttempt(p.name(), System.nanoTime());
+    vars.attempts.add(attempt);
+    connect(p);
+  }
+
+  // ------------------------------------------------------------------ phase 2: connect
+
+  private void connect(Peer p) {
+    RequestOptions options = new RequestOptions()
+        .setServer(SocketAddress.inetSocketAddress(p.port(), p.host()))
+        .setMethod(request.method())
+        .setURI(upstreamUri)
+        .setConnectTimeout(settings.connectTimeoutMs())
+        .setIdleTimeout(Math.max(settings.readTimeoutMs(), settings.sendTimeoutMs()));
+    client.request(options).onComplete(ar -> {
+      if (finalized) {
+        if (ar.succeeded()) {
+          ar.result().reset();
+        }
+        return;
+      }
+      if (ar.failed()) {
+        next(failureType(ar.cause()));
+        return;
+      }
+      attempt.connectNanos = System.nanoTime() - attempt.startNanos;
+      upstreamRequest = ar.result();
+      sendRequest(upstreamRequest);
+    });
+  }
+
+  // ------------------------------------------------------------------ phase 3: send the request
+
+  private void sendRequest(HttpClientRequest out) {
+    copyRequestHeaders(out);
+    if (HttpVersion.HTTP_1_0.alpnName().equals(settings.httpVersion())) {
+      // the connection's protocol version is the client's; the request line carries the configured one
+      out.headers().set(HttpHeaders.CONNECTION, out.headers().contains(HttpHeaders.CONNECTION)
+          ? out.headers().get(HttpHeaders.CONNECTION) : "close");
+    }
+    requestSent = true;
+    Future<HttpClientResponse> sent;
+    if (hasBody) {
+      bodyConsumed = true;
+      sent = out.send(request);
+    } else {
+      sent = out.send();
+    }
+    sent.onComplete(ar -> {
+      if (finalized) {
+        return;
+      }
+      if (ar.failed()) {
+        next(failureType(ar.cause()));
+      } else {
+        readResponseHeader(ar.result());
+      }
+    });
+  }
+
+  private void copyRequestHeaders(HttpClientRequest out) {
+    MultiMap headers = out.headers();
+    MultiMap in = request.headers();
+    String connectionTokens = in.get(HttpHeaders.CONNECTION);
+    for (var e : in) {
+      String name = e.getKey();
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (ResponseHeaders.HOP_BY_HOP.contains(lower) || lower.equals("host") || lower.equals("expect")
+          || (connectionTokens != null && mentions(connectionTokens, lower))) {
+        continue;
+      }
+      headers.add(name, e.getValue());
+    }
+    headers.set(HttpHeaders.HOST, vars.proxyHost);
+    boolean connectionSet = false;
+    for (HeaderValue h : settings.proxySetHeaders()) {
+      String v = h.value().evaluate(vars);
+      if (h.name().equalsIgnoreCase("connection")) {
+        connectionSet = true;
+      }
+      if (v.isEmpty()) {
+        headers.remove(h.name());
+      } else {
+        headers.set(h.name(), v);
+      }
+    }
+    if (!connectionSet && upstream.keepalive() == 0) {
+      headers.set(HttpHeaders.CONNECTION, "close");
+    } else if (!connectionSet) {
+      headers.remove(HttpHeaders.CONNECTION);
+    }
+    if (hasBody && !headers.contains(HttpHeaders.CONTENT_LENGTH)) {
+      out.setChunked(true);
+    }
+  }
+
+  private static boolean mentions(String connectionHeader, String lowerName) {
+    for (String token : connectionHeader.split(",")) {
+      if (token.trim().equalsIgnoreCase(lowerName)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------ phase 4: read the response header
+
+  private void readResponseHeader(HttpClientResponse in) {
+    attempt.headerNanos = System.nanoTime() - attempt.startNanos;
+    attempt.status = in.statusCode();
+    int bit = NextUpstream.statusBit(in.statusCode());
+    if (bit != 0) {
+      int mask = bit;
+      if (nonIdempotent()) {
+        mask |= NextUpstream.NON_IDEMPOTENT;
+      }
+      if (triesLeft > 1 && (settings.nextUpstream() & mask) == mask && !(bodyConsumed)
+          && !nextUpstreamTimedOut()) {
+        attempt.responseNanos = System.nanoTime() - attempt.startNanos;
+        in.request().reset();
+        next(bit);
+        return;
+      }
+    }
+    forwardBody(in);
+  }
+
+  // ------------------------------------------------------------------ phase 5: forward the body
+
+  private void forwardBody(HttpClientResponse in) {
+    int status = in.statusCode();
+    vars.upstreamHeaders = in.headers();
+    response.setStatusCode(status);
+    if (in.statusMessage() != null && !in.statusMessage().isEmpty()) {
+      response.setStatusMessage(in.statusMessage());
+    }
+    MultiMap out = response.headers();
+    String connectionTokens = in.headers().get(HttpHeaders.CONNECTION);
+    for (var e : in.headers()) {
+      String lower = e.getKey().toLowerCase(Locale.ROOT);
+      if (ResponseHeaders.HOP_BY_HOP.contains(lower) || ResponseHeaders.HIDDEN_FROM_ORIGIN.contains(lower)
+          || (connectionTokens != null && mentions(connectionTokens, lower))) {
+        continue;
+      }
+      out.add(e.getKey(), e.getValue());
+    }
+    out.set(HttpHeaders.SERVER, "xgate");
+    selection.onResponseHeaders(peer, status, out);
+    vars.status(status);
+    ResponseHeaders.addHeaders(settings.addHeaders(), status, out, vars);
+    vars.responseHeaders(out);
+    boolean bodyless = request.method() == HttpMethod.HEAD || status == 204 || status == 304 || status < 200;
+    if (bodyless) {
+      in.request().reset();   // nothing to read; the origin connection is not reused mid-response
+      finishAttempt(Outcome.SUCCESS);
+      response.end();
+      finalizeRequest();
+      return;
+    }
+    if (!out.contains(HttpHeaders.CONTENT_LENGTH) && request.version() != HttpVersion.HTTP_1_0) {
+      response.setChunked(true);
+    }
+    in.handler(buf -> {
+      vars.addBodyBytes(buf.length());
+      response.write(buf);
+      if (response.writeQueueFull()) {
+        in.pause();
+        response.drainHandler(v -> in.resume());
+      }
+    });
+    in.exceptionHandler(e -> {
+      // the origin failed mid-body: the status is out, so the client's connection is all we can close
+      if (!finalized) {
+        attempt.responseNanos = System.nanoTime() - attempt.startNanos;
+        finishAttempt(Outcome.SUCCESS);
+        closeClient();
+        finalizeRequest();
+      }
+    });
+    in.endHandler(v -> {
+      if (!finalized) {
+        attempt.responseNanos = System.nanoTime() - attempt.startNanos;
+        finishAttempt(Outcome.SUCCESS);
+        response.end();
+        finalizeRequest();
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ next upstream
+
+  /** nginx's ngx_http_upstream_next: blame (or not) the peer, then retry or answer with the failure's status. */
+  private void next(int failure) {
+    if (attempt != null && attempt.responseNanos < 0) {
+      attempt.responseNanos = System.nanoTime() - attempt.startNanos;
+    }
+    if (peer != null) {
+      if (attempt.status == 0) {
+        attempt.status = failure == NextUpstream.TIMEOUT ? 504 : 502;
+      }
+      boolean blameless = failure == NextUpstream.HTTP_403 || failure == NextUpstream.HTTP_404;
+      finishAttempt(blameless ? Outcome.NEXT : Outcome.FAILURE);
+    }
+    int status = statusFor(failure);
+    if (clientGone) {
+      finalizeWithStatus(499);
+      return;
+    }
+    int mask = failure;
+    if (requestSent && nonIdempotent()) {
+      mask |= NextUpstream.NON_IDEMPOTENT;
+    }
+    if (triesLeft == 0 || (settings.nextUpstream() & mask) != mask || (requestSent && bodyConsumed)
+        || nextUpstreamTimedOut()) {
+      finalizeWithStatus(status);
+      return;
+    }
+    requestSent = false;
+    upstreamRequest = null;
+    selectPeer();
+  }
+
+  private void finishAttempt(Outcome outcome) {
+    Peer p = peer;
+    peer = null;
+    if (p != null) {
+      selection.report(p, outcome);
+      triesLeft = Math.min(triesLeft - 1, selection.tries());
+      if (triesLeft < 0) {
+        triesLeft = 0;
+      }
+    }
+  }
+
+  private boolean nonIdempotent() {
+    HttpMethod m = request.method();
+    return m == HttpMethod.POST || m == HttpMethod.LOCK || m == HttpMethod.PATCH;
+  }
+
+  private boolean nextUpstreamTimedOut() {
+    long limit = settings.nextUpstreamTimeoutMs();
+    return limit > 0 && (System.nanoTime() - firstAttemptNanos) / 1_000_000 >= limit;
+  }
+
+  private static int statusFor(int failure) {
+    switch (failure) {
+      case NextUpstream.TIMEOUT:
+      case NextUpstream.HTTP_504:
+        return 504;
+      case NextUpstream.HTTP_500: return 500;
+      case NextUpstream.HTTP_503: return 503;
+      case NextUpstream.HTTP_403: return 403;
+      case NextUpstream.HTTP_404: return 404;
+      case NextUpstream.HTTP_429: return 429;
+      default: return 502;
+    }
+  }
+
+  /** Sorts a connect or exchange failure into nginx's {@code error} / {@code timeout} / {@code invalid_header}. */
+  static int failureType(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof TimeoutException || t instanceof java.net.SocketTimeoutException
+          || t.getClass().getSimpleName().contains("Timeout")) {
+        return NextUpstream.TIMEOUT;
+      }
+      if (t instanceof ConnectException) {
+        return NextUpstream.ERROR;
+      }
+      String name = t.getClass().getName();
+      if (name.contains("DecoderException") || name.contains("TooLongHttp") || name.contains("InvalidHeader")) {
+        return NextUpstream.INVALID_HEADER;
+      }
+      String msg = t.getMessage();
+      if (msg != null && msg.toLowerCase(Locale.ROOT).contains("timed out")) {
+        return NextUpstream.TIMEOUT;
+      }
+    }
+    return NextUpstream.ERROR;
+  }
+
+  // ------------------------------------------------------------------ client side
+
+  private void clientClosed() {
+    if (finalized) {
+      return;
+    }
+    clientGone = true;
+    if (upstreamRequest != null) {
+      upstreamRequest.reset();   // the origin connection is closed, never returned to the pool half-read
+    }
+    if (peer != null) {
+      if (attempt.responseNanos < 0) {
+        attempt.responseNanos = System.nanoTime() - attempt.startNanos;
+      }
+      finishAttempt(Outcome.SUCCESS);
+    }
+    if (vars.status() == 0) {
+      vars.status(499);
+    }
+    finalizeRequest();
+  }
+
+  private void closeClient() {
+    try {
+      request.connection().close();
+    } catch (RuntimeException ignored) {
+      // already closed
+    }
+  }
+
+  // ------------------------------------------------------------------ phase 6: finalize
+
+  private void finalizeWithStatus(int status) {
+    if (clientGone) {
+      vars.status(499);
+      finalizeRequest();
+      return;
+    }
+    if (!bodyConsumed && !request.isEnded()) {
+      request.resume();   // drain what the client still sends, so the connection stays usable
+    }
+    vars.status(status);
+    MultiMap out = response.headers();
+    ResponseHeaders.addHeaders(settings.addHeaders(), status, out, vars);
+    vars.responseHeaders(out);
+    out.set(HttpHeaders.SERVER, "xgate");
+    Buffer page = ErrorPages.page(status);
+    response.setStatusCode(status);
+    if (page != null && request.method() != HttpMethod.HEAD) {
+      out.set(HttpHeaders.CONTENT_TYPE, "text/html");
+      vars.addBodyBytes(page.length());
+      response.end(page);
+    } else {
+      response.end();
+    }
+    finalizeRequest();
+  }
+
+  private void finalizeRequest() {
+    if (finalized) {
+      return;
+    }
+    finalized = true;
+    completion.accept(vars);
+  }
+
+  /** The location this request was matched to. */
+  public LocationConfig location() {
+    return location;
+  }
+}

@@ -1,0 +1,278 @@
+package io.xgate.gateway.proxy;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.SocketAddress;
+import io.xgate.spi.RequestView;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * nginx's variables for one request: the {@link RequestView} balancers hash on, and what {@code log_format},
+ * {@code add_header} and {@code proxy_set_header} read. Lives on the request's event loop.
+ */
+public final class RequestVariables implements RequestView {
+
+  private static final DateTimeFormatter TIME_LOCAL =
+      DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.US);
+
+  private final HttpServerRequest request;
+  private final String serverName;
+  private final long startMillis;
+  private final long startNanos = System.nanoTime();
+  final List<UpstreamAttempt> attempts = new ArrayList<>(2);
+  String proxyHost = "";
+  int status;
+  long bodyBytesSent;
+  MultiMap responseHeaders;
+  MultiMap upstreamHeaders;
+  private String uri;
+
+  /**
+   * @param request the client's request
+   * @param serverName the primary name of the matched {@code server {}} ({@code $server_name})
+   * @param uri the normalized, decoded path ({@code $uri})
+   */
+  public RequestVariables(HttpServerRequest request, String serverName, String uri) {
+    this.request = request;
+    this.serverName = serverName;
+    this.uri = uri;
+    this.startMillis = System.currentTimeMillis();
+  }
+
+  /** The decoded, normalized path ({@code $uri}). */
+  public String uri() {
+    return uri;
+  }
+
+  /** The response status ({@code $status}), once known. */
+  public void status(int status) {
+    this.status = status;
+  }
+
+  public int status() {
+    return status;
+  }
+
+  /** The response headers sent to the client ({@code $sent_http_*}). */
+  public void responseHeaders(MultiMap headers) {
+    this.responseHeaders = headers;
+  }
+
+  /** Adds to {@code $body_bytes_sent}. */
+  public void addBodyBytes(long n) {
+    bodyBytesSent += n;
+  }
+
+  long startNanos() {
+    return startNanos;
+  }
+
+  @Override
+  public String variable(String name) {
+    switch (name) {
+      case "remote_addr": return host(request.remoteAddress());
+      case "remote_port": return port(request.remoteAddress());
+      case "server_addr": return host(request.localAddress());
+      case "server_port": return port(request.localAddress());
+      case "server_name": return serverName;
+      case "binary_remote_addr": return host(request.remoteAddress());
+      case "host": return host();
+      case "scheme": return "http";
+      case "https": return "";
+      case "request_method": return request.method().name();
+      case "request_uri": return request.uri();
+      case "uri":
+      case "document_uri": return uri;
+      case "args":
+      case "query_string": return request.query();
+      case "is_args": return request.query() != null ? "?" : "";
+      case "server_protocol": return protocol(request.version());
+      case "request": return request.method().name() + " " + request.uri() + " " + protocol(request.version());
+      case "content_length": return request.getHeader("Content-Length");
+      case "content_type": return request.getHeader("Content-Type");
+      case "remote_user": return null;
+      case "status": return status == 0 ? null : Integer.toString(status);
+      case "body_bytes_sent": return Long.toString(bodyBytesSent);
+      case "bytes_sent": return Long.toString(request.response().bytesWritten());
+      case "request_length": return Long.toString(request.bytesRead());
+      case "request_time": return millis3(System.nanoTime() - startNanos);
+      case "msec": return String.format(Locale.ROOT, "%.3f", System.currentTimeMillis() / 1000.0);
+      case "time_local": return TIME_LOCAL.format(ZonedDateTime.now());
+      case "time_iso8601": return ZonedDateTime.now().withNano(0).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+      case "connection_requests": return "1";
+      case "proxy_host": return proxyHost;
+      case "proxy_add_x_forwarded_for": return forwardedFor();
+      case "upstream_addr": return attemptsJoined(a -> a.peer);
+      case "upstream_status": return attemptsJoined(a -> a.status == 0 ? "-" : Integer.toString(a.status));
+      case "upstream_response_time": return attemptsJoined(a -> seconds(a.responseNanos, a));
+      case "upstream_connect_time": return attemptsJoined(a -> seconds(a.connectNanos, a));
+      case "upstream_header_time": return attemptsJoined(a -> seconds(a.headerNanos, a));
+      case "pid": return Long.toString(ProcessHandle.current().pid());
+      case "hostname": return hostname();
+      default: break;
+    }
+    if (name.startsWith("http_")) {
+      return header(request.headers(), name.substring(5));
+    }
+    if (name.startsWith("arg_")) {
+      return arg(name.substring(4));
+    }
+    if (name.startsWith("cookie_")) {
+      return cookie(name.substring(7));
+    }
+    if (name.startsWith("sent_http_")) {
+      return responseHeaders == null ? null : header(responseHeaders, name.substring(10));
+    }
+    if (name.startsWith("upstream_http_")) {
+      return upstreamHeaders == null ? null : header(upstreamHeaders, name.substring(14));
+    }
+    return null;
+  }
+
+  /** nginx's $host: Host header without port, lowercased; else the server name. */
+  private String host() {
+    String h = request.getHeader("Host");
+    if (h == null || h.isEmpty()) {
+      return serverName;
+    }
+    int end = h.length();
+    if (h.startsWith("[")) {
+      int close = h.indexOf(']');
+      end = close > 0 ? close + 1 : end;
+    } else {
+      int colon = h.indexOf(':');
+      if (colon >= 0) {
+        end = colon;
+      }
+    }
+    return h.substring(0, end).toLowerCase(Locale.ROOT);
+  }
+
+  private String forwardedFor() {
+    String xff = request.getHeader("X-Forwarded-For");
+    String addr = host(request.remoteAddress());
+    return xff == null || xff.isEmpty() ? addr : xff + ", " + addr;
+  }
+
+  /** $arg_NAME: the first argument of that name, compared case-insensitively, raw (not decoded). */
+  private String arg(String name) {
+    String q = request.query();
+    if (q == null) {
+      return null;
+    }
+    int i = 0;
+    int n = q.length();
+    while (i <= n) {
+      int amp = q.indexOf('&', i);
+      if (amp < 0) {
+        amp = n;
+      }
+      int eq = q.indexOf('=', i);
+      if (eq >= 0 && eq < amp && eq - i == name.length() && q.regionMatches(true, i, name, 0, name.length())) {
+        return q.substring(eq + 1, amp);
+      }
+      i = amp + 1;
+    }
+    return null;
+  }
+
+  /** $cookie_NAME: the first cookie of that name (case-insensitive name, as nginx compares it). */
+  private String cookie(String name) {
+    for (String header : request.headers().getAll("Cookie")) {
+      for (String part : header.split(";")) {
+        String p = part.trim();
+        int eq = p.indexOf('=');
+        if (eq == name.length() && p.regionMatches(true, 0, name, 0, name.length())) {
+          return p.substring(eq + 1);
+        }
+      }
+    }
+    return null;
+  }
+
+  /** $http_NAME: dashes written as underscores; several headers of one name are joined as nginx does. */
+  private static String header(MultiMap headers, String varName) {
+    String name = varName.replace('_', '-');
+    List<String> all = headers.getAll(name);
+    if (all.isEmpty()) {
+      return null;
+    }
+    if (all.size() == 1) {
+      return all.get(0);
+    }
+    return String.join(name.equalsIgnoreCase("cookie") ? "; " : ", ", all);
+  }
+
+  private interface Part {
+    String of(UpstreamAttempt a);
+  }
+
+  private String attemptsJoined(Part part) {
+    if (attempts.isEmpty()) {
+      return null;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < attempts.size(); i++) {
+      if (i > 0) {
+        sb.append(", ");
+      }
+      sb.append(part.of(attempts.get(i)));
+    }
+    return sb.toString();
+  }
+
+  private static String seconds(long nanos, UpstreamAttempt a) {
+    if (nanos < 0) {
+      return a.status == 0 ? "-" : "0.000";
+    }
+    return millis3(nanos);
+  }
+
+  private static String millis3(long nanos) {
+    long ms = nanos / 1_000_000;
+    return (ms / 1000) + "." + String.format(Locale.ROOT, "%03d", ms % 1000);
+  }
+
+  private static String protocol(HttpVersion v) {
+    if (v == null) {
+      return "HTTP/1.1";
+    }
+    switch (v) {
+      case HTTP_1_0: return "HTTP/1.0";
+      case HTTP_2: return "HTTP/2.0";
+      default: return "HTTP/1.1";
+    }
+  }
+
+  private static String host(SocketAddress a) {
+    return a == null ? null : a.hostAddress() != null ? a.hostAddress() : a.host();
+  }
+
+  private static String port(SocketAddress a) {
+    return a == null ? null : Integer.toString(a.port());
+  }
+
+  private static volatile String hostname;
+
+  private static String hostname() {
+    String h = hostname;
+    if (h == null) {
+      try {
+        h = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException e) {
+        h = "localhost";
+      }
+      hostname = h;
+    }
+    return h;
+  }
+
+  long startMillis() {
+    return startMillis;
+  }
+}

@@ -1,0 +1,55 @@
+package io.xgate.gateway.proxy;
+
+import io.vertx.core.http.HttpServerRequest;
+import io.xgate.gateway.config.LocationConfig;
+import io.xgate.gateway.config.ProxyPass;
+
+/**
+ * nginx's {@code proxy_pass} URI rule: without a URI part the request's URI goes to the origin unchanged; with one,
+ * the part of the normalized URI that matched the location's prefix is replaced by it, and the arguments follow.
+ */
+public final class UriRewriter {
+
+  private UriRewriter() {
+  }
+
+  /** The URI sent to the origin for {@code request} matched by {@code location}. */
+  public static String upstreamUri(LocationConfig location, HttpServerRequest request, String normalizedUri) {
+    ProxyPass pass = location.proxyPass();
+    if (pass.uri() == null) {
+      return request.uri();
+    }
+    String prefix = location.pattern();
+    String tail = normalizedUri.length() >= prefix.length() && location.regex() == null
+        ? normalizedUri.substring(prefix.length()) : normalizedUri;
+    String path = escape(pass.uri() + tail);
+    String query = request.query();
+    return query == null ? path : path + "?" + query;
+  }
+
+  /** Percent-encodes what may not stand in a URI path (nginx's NGX_ESCAPE_URI). */
+  static String escape(String path) {
+    StringBuilder sb = null;
+    byte[] bytes = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    for (int i = 0; i < bytes.length; i++) {
+      int b = bytes[i] & 0xff;
+      boolean plain = b > 0x20 && b < 0x7f && b != '"' && b != '#' && b != '%' && b != '?' && b != '<'
+          && b != '>' && b != '\\' && b != '^' && b != '`' && b != '{' && b != '|' && b != '}';
+      if (plain) {
+        if (sb != null) {
+          sb.append((char) b);
+        }
+      } else {
+        if (sb == null) {
+          sb = new StringBuilder(bytes.length + 16);
+          for (int j = 0; j < i; j++) {
+            sb.append((char) (bytes[j] & 0xff));
+          }
+        }
+        sb.append('%').append(Character.toUpperCase(Character.forDigit(b >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
+      }
+    }
+    return sb == null ? path : sb.toString();
+  }
+}
