@@ -175,10 +175,48 @@ public final class Gateway {
     });
   }
 
-  /** Stops serving: closes listeners, lets requests in flight finish briefly, closes clients and logs. */
+  /**
+   * Stops serving, nginx's fast shutdown ({@code SIGTERM}, {@code -s stop}): listening sockets close at once, then
+   * connections, clients, balancers and logs.
+   */
   public Future<Void> stop() {
     errorLog.notice("xgate stopping");
-    return shutdown();
+    List<Future<Void>> closing = new ArrayList<>();
+    for (ServerVerticle v : verticles) {
+      closing.add(v.closeListeners());
+    }
+    return Future.join(closing).transform(x -> shutdown());
+  }
+
+  /**
+   * Ends the process now, nginx's fast shutdown on {@code SIGTERM}: the logs are flushed and the pid file removed,
+   * then the process exits and the operating system closes every socket at once (a Vert.x close would take tens
+   * of milliseconds during which the port still accepts).
+   */
+  public void haltNow() {
+    for (ServerVerticle v : verticles) {
+      v.closeListenersNow();
+    }
+    errorLog.notice("xgate exiting (fast shutdown)");
+    removePidFile();
+    for (LogFile f : logFiles.values()) {
+      f.awaitFlushed(2000);
+    }
+    errorLog.awaitFlushed(2000);
+    Runtime.getRuntime().halt(0);
+  }
+
+  /**
+   * Stops serving gracefully, nginx's {@code quit}: stops accepting, lets requests in flight finish (up to
+   * {@code graceMillis}), then stops.
+   */
+  public Future<Void> quit(long graceMillis) {
+    errorLog.notice("xgate shutting down gracefully");
+    List<Future<Void>> closing = new ArrayList<>();
+    for (ServerVerticle v : verticles) {
+      closing.add(v.shutdownListeners(graceMillis));
+    }
+    return Future.join(closing).transform(x -> shutdown());
   }
 
   private Future<Void> shutdown() {

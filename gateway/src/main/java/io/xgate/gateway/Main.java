@@ -125,7 +125,7 @@ public final class Main {
     switch (signal) {
       case "reload": sig = "HUP"; break;
       case "stop": sig = "TERM"; break;
-      case "quit": sig = "TERM"; break;
+      case "quit": sig = "WINCH"; break;   // the JVM keeps SIGQUIT for thread dumps
       case "reopen": sig = "USR1"; break;
       default:
         return usage("invalid option: \"-s " + signal + "\"");
@@ -184,8 +184,14 @@ public final class Main {
       gw.removePidFile();
       stopped.countDown();
     };
-    Signal.handle(new Signal("TERM"), s -> new Thread(stop, "xgate-stop").start());
+    Runnable quit = () -> {
+      gw.quit(30_000).toCompletionStage().toCompletableFuture().join();
+      gw.removePidFile();
+      stopped.countDown();
+    };
+    Signal.handle(new Signal("TERM"), s -> gw.haltNow());
     Signal.handle(new Signal("INT"), s -> new Thread(stop, "xgate-stop").start());
+    Signal.handle(new Signal("WINCH"), s -> new Thread(quit, "xgate-quit").start());
     try {
       stopped.await();
     } catch (InterruptedException e) {

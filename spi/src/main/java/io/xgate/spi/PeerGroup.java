@@ -17,6 +17,7 @@ public final class PeerGroup {
   private final ReentrantLock lock;
   private final int totalWeight;
   private final int usableCount;
+  private final boolean single;
 
   /**
    * @param name the upstream's name ({@code $upstream_addr} shows it when no peer is left)
@@ -28,6 +29,7 @@ public final class PeerGroup {
   }
 
   private PeerGroup(String name, List<Peer> peers, PeerGroup backup, ReentrantLock lock) {
+    this.single = peers.size() == 1 && !peers.get(0).isBackup();
     this.name = name;
     this.peers = List.copyOf(peers);
     this.backup = backup;
@@ -74,9 +76,12 @@ public final class PeerGroup {
     return totalWeight;
   }
 
-  /** Whether the group has exactly one peer: nginx then ignores max_fails and never retries. */
+  /**
+   * Whether this is a primary group of exactly one peer: nginx then ignores max_fails and never retries. A backup
+   * group is never single, as in nginx.
+   */
   public boolean isSingle() {
-    return peers.size() == 1;
+    return single;
   }
 
   /** Whether any peer's weight differs from 1. */

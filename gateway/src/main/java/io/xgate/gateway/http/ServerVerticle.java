@@ -44,6 +44,7 @@ public final class ServerVerticle extends VerticleBase {
 
   private final Supplier<Generation> generations;
   private final Map<String, HttpServer> servers = new HashMap<>();
+  private final Map<HttpServer, io.netty.channel.Channel> listenChannels = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<Upstream, HttpClient> clients = new IdentityHashMap<>();
   private Generation applied;
 
@@ -54,7 +55,7 @@ public final class ServerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return apply(generations.get());
+    return ListenerSockets.warmUp(vertx).compose(x -> apply(generations.get()));
   }
 
   /**
@@ -75,7 +76,12 @@ public final class ServerVerticle extends VerticleBase {
             .setCompressionSupported(false);
         HttpServer server = vertx.createHttpServer(options).requestHandler(req -> handle(req, key));
         servers.put(key, server);
-        pending.add(server.listen(l.port(), l.host()).recover(err -> Future.failedFuture(
+        pending.add(server.listen(l.port(), l.host()).onSuccess(bound -> {
+          io.netty.channel.Channel ch = ListenerSockets.channelOf(bound);
+          if (ch != null) {
+            listenChannels.put(bound, ch);
+          }
+        }).recover(err -> Future.failedFuture(
             new IllegalStateException("bind() to " + key + " failed (" + err.getMessage() + ")", err))));
       }
     }
@@ -250,14 +256,52 @@ public final class ServerVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * Closes every listening socket of this instance now (nginx's fast shutdown): new connections are refused at
+   * once; connections already accepted are closed. Callable from any thread.
+   */
+  public Future<Void> closeListeners() {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    context.runOnContext(x -> {
+      List<Future<?>> all = new ArrayList<>(servers.size());
+      for (HttpServer s : servers.values()) {
+        all.add(s.close());
+      }
+      servers.clear();
+      Future.join(all).<Void>mapEmpty().onComplete(done);
+    });
+    return done.future();
+  }
+
+  /** Closes the listening sockets at once, from the calling thread (fast shutdown: the process exits next). */
+  public void closeListenersNow() {
+    for (HttpServer s : servers.values()) {
+      ListenerSockets.closeNow(s, listenChannels.get(s), 100);
+    }
+  }
+
+  /** Stops accepting and lets requests in flight finish, up to {@code graceMillis}. Callable from any thread. */
+  public Future<Void> shutdownListeners(long graceMillis) {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    context.runOnContext(x -> {
+      List<Future<?>> all = new ArrayList<>();
+      for (HttpServer s : servers.values()) {
+        all.add(s.shutdown(graceMillis, TimeUnit.MILLISECONDS));
+      }
+      servers.clear();
+      Future.join(all).<Void>mapEmpty().onComplete(done);
+    });
+    return done.future();
+  }
+
   @Override
   public Future<?> stop() {
     List<Future<?>> all = new ArrayList<>();
     for (HttpServer s : servers.values()) {
-      all.add(s.shutdown(10, TimeUnit.SECONDS));
+      all.add(s.close());
     }
     for (HttpClient c : clients.values()) {
-      all.add(c.shutdown(10, TimeUnit.SECONDS));
+      all.add(c.close());
     }
     return Future.join(all);
   }

@@ -56,6 +56,11 @@ public final class ErrorLog implements AutoCloseable {
     log("info", message);
   }
 
+  /** Waits, at most {@code maxMillis}, until every line logged so far is on disk. */
+  public boolean awaitFlushed(long maxMillis) {
+    return file.awaitFlushed(maxMillis);
+  }
+
   @Override
   public void close() {
     file.close();

@@ -28,6 +28,7 @@ public final class LogFile implements AutoCloseable {
   private final BlockingQueue<String> queue = new LinkedBlockingQueue<>(QUEUE_LIMIT);
   private final Thread writerThread;
   private volatile long dropped;
+  private volatile boolean writing;
 
   private LogFile(String path, Writer writer) {
     this.path = path;
@@ -73,6 +74,7 @@ public final class LogFile implements AutoCloseable {
     try (Writer w = writer instanceof BufferedWriter ? writer : new BufferedWriter(writer)) {
       while (true) {
         String first = queue.take();
+        writing = true;
         batch.add(first);
         queue.drainTo(batch, 4096);
         boolean stop = false;
@@ -87,6 +89,7 @@ public final class LogFile implements AutoCloseable {
         batch.clear();
         if (queue.isEmpty() || stop) {
           w.flush();
+          writing = false;
         }
         if (stop) {
           return;
@@ -97,6 +100,21 @@ public final class LogFile implements AutoCloseable {
     } catch (IOException e) {
       System.err.println("xgate: writing " + path + " failed: " + e);
     }
+  }
+
+  /**
+   * Waits until every line queued so far is written and flushed, at most {@code maxMillis}; returns whether it
+   * got there. Unlike {@link #close()} the writer keeps running.
+   */
+  public boolean awaitFlushed(long maxMillis) {
+    long deadline = System.nanoTime() + maxMillis * 1_000_000;
+    while (!queue.isEmpty() || writing) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.onSpinWait();
+    }
+    return true;
   }
 
   /** Writes what is queued, then stops the writer. */

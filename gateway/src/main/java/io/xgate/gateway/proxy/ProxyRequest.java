@@ -243,7 +243,7 @@ public final class ProxyRequest {
       if (triesLeft > 1 && (settings.nextUpstream() & mask) == mask && !(bodyConsumed)
           && !nextUpstreamTimedOut()) {
         attempt.responseNanos = System.nanoTime() - attempt.startNanos;
-        in.request().reset();
+        discard(in);
         next(bit);
         return;
       }
@@ -277,7 +277,7 @@ public final class ProxyRequest {
     vars.responseHeaders(out);
     boolean bodyless = request.method() == HttpMethod.HEAD || status == 204 || status == 304 || status < 200;
     if (bodyless) {
-      in.request().reset();   // nothing to read; the origin connection is not reused mid-response
+      discard(in);
       finishAttempt(Outcome.SUCCESS);
       response.end();
       finalizeRequest();
@@ -311,6 +311,12 @@ public final class ProxyRequest {
         finalizeRequest();
       }
     });
+  }
+
+  /** Drops a response we will not forward: its connection is closed, never returned to the pool half-read. */
+  private static void discard(HttpClientResponse in) {
+    in.exceptionHandler(e -> { });
+    in.request().reset();
   }
 
   // ------------------------------------------------------------------ next upstream
@@ -412,6 +418,7 @@ public final class ProxyRequest {
     }
     clientGone = true;
     if (upstreamRequest != null) {
+      upstreamRequest.exceptionHandler(e -> { });
       upstreamRequest.reset();   // the origin connection is closed, never returned to the pool half-read
     }
     if (peer != null) {

@@ -1,0 +1,66 @@
+package io.xgate.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gateway reproduces nginx 1.22.1's peer choices, tried lists and statuses request for request, for every
+ * recorded round-robin, passive-failure and next-upstream vector, with one worker event loop and with two (the
+ * balancer is shared, so sequential requests see nginx's sequence either way).
+ */
+class NginxConformanceTest {
+
+  private static final String[] VECTORS = {
+      "rr_all_refused_no_live", "rr_down_backup", "rr_equal_weights", "rr_no_live_after_failures",
+      "rr_primaries_refused_backup", "rr_single_server_refused", "rr_weighted_5_1_1", "rr_weights_1_to_7",
+      "passive_fail_equal", "passive_fail_weighted",
+      "next_upstream_503_tries2", "next_upstream_503_tries2_chain", "next_upstream_off",
+      "next_upstream_post_non_idempotent"};
+
+  @TempDir
+  Path temp;
+
+  @TestFactory
+  Stream<DynamicTest> vectorsReplayExactly() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (int workers : new int[] {1, 2}) {
+      for (String name : VECTORS) {
+        tests.add(DynamicTest.dynamicTest(name + " with worker_processes " + workers, () -> replay(name, workers)));
+      }
+    }
+    return tests.stream();
+  }
+
+  private void replay(String name, int workers) throws Exception {
+    JsonObject vector = VectorReplay.load("/conformance/nginx/" + name + ".json");
+    Path wd = Files.createDirectories(temp.resolve(name + "-" + workers));
+    List<VectorReplay.Result> got = VectorReplay.run(vector, workers, wd, freePort());
+    List<String> mismatches = new ArrayList<>();
+    for (int i = 0; i < got.size(); i++) {
+      VectorReplay.Result want = VectorReplay.expected(vector, i);
+      if (!want.equals(got.get(i))) {
+        mismatches.add("#" + i + " " + vector.getJsonArray("requests").getJsonObject(i).getString("uri")
+            + ": got " + got.get(i) + ", expected " + want);
+      }
+    }
+    assertThat(mismatches).as(name + " (" + workers + " workers)").isEmpty();
+    assertThat(got).hasSize(vector.getJsonArray("expect").size());
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,236 @@
+package io.xgate.tests;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.xgate.gateway.Gateway;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Replays one golden vector (recorded from nginx) against the real gateway, in process: starts the vector's
+ * backends on loopback, writes the same config {@code shared/tools/xgate-as-proxy.sh} writes, sends the requests
+ * from their client addresses with their {@code at_ms} timing, and returns what came back per request.
+ */
+final class VectorReplay {
+
+  /** What one request got. */
+  record Result(String servedBy, List<String> tried, Integer status, String error) {
+    @Override
+    public String toString() {
+      return error != null ? "error " + error : "served_by=" + servedBy + " tried=" + tried + " status=" + status;
+    }
+  }
+
+  private VectorReplay() {
+  }
+
+  static JsonObject load(String resource) throws IOException {
+    try (InputStream in = VectorReplay.class.getResourceAsStream(resource)) {
+      return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Runs {@code vector} through a gateway with {@code workers} worker event loops. */
+  static List<Result> run(JsonObject vector, int workers, Path workdir, int proxyPort) throws Exception {
+    Vertx backendsVertx = Vertx.vertx();
+    List<HttpServer> backends = new ArrayList<>();
+    Gateway gw = null;
+    try {
+      for (Map.Entry<String, Object> e : vector.getJsonObject("backends")) {
+        String kind = (String) e.getValue();
+        if (kind.equals("refused")) {
+          continue;
+        }
+        backends.add(startBackend(backendsVertx, e.getKey(), kind));
+      }
+      Path conf = writeConfig(vector, workers, workdir, proxyPort);
+      gw = Gateway.start(conf, workdir).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      return send(vector.getJsonArray("requests"), proxyPort);
+    } finally {
+      if (gw != null) {
+        gw.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      }
+      backendsVertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A backend as golden.py runs them: body and X-Backend are its address; status and delay per its kind. */
+  private static HttpServer startBackend(Vertx vertx, String addr, String kind) throws Exception {
+    int status = kind.startsWith("status:") ? Integer.parseInt(kind.substring(7)) : 200;
+    long delay = kind.startsWith("delay_ms:") ? Long.parseLong(kind.substring(9)) : 0;
+    int colon = addr.lastIndexOf(':');
+    String host = addr.substring(0, colon);
+    int port = Integer.parseInt(addr.substring(colon + 1));
+    HttpServer server = vertx.createHttpServer().requestHandler(req -> {
+      String q = req.getParam("delay_ms");
+      long d = q != null ? Long.parseLong(q) : delay;
+      Runnable answer = () -> req.response().setStatusCode(status).putHeader("X-Backend", addr)
+          .putHeader("Content-Type", "text/plain").end(addr);
+      req.body().onComplete(x -> {
+        if (d > 0) {
+          vertx.setTimer(d, t -> answer.run());
+        } else {
+          answer.run();
+        }
+      });
+    });
+    return server.listen(port, host).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private static Path writeConfig(JsonObject vector, int workers, Path wd, int port) throws IOException {
+    Files.createDirectories(wd);
+    Path up = wd.resolve("upstream.conf");
+    Path loc = wd.resolve("location.conf");
+    Files.writeString(up, vector.getString("upstream") + "\n");
+    StringBuilder directives = new StringBuilder();
+    for (Object d : vector.getJsonArray("location_directives", new JsonArray())) {
+      directives.append(d).append('\n');
+    }
+    Files.writeString(loc, directives.toString());
+    String name = vector.getString("upstream_name", "u");
+    String conf = "worker_processes " + workers + ";\n"
+        + "error_log " + wd.resolve("error.log") + " info;\n"
+        + "pid " + wd.resolve("xgate.pid") + ";\n"
+        + "http {\n"
+        + "  access_log off;\n"
+        + "  include " + up + ";\n"
+        + "  server {\n"
+        + "    listen 127.0.0.1:" + port + ";\n"
+        + "    location / {\n"
+        + "      proxy_pass http://" + name + ";\n"
+        + "      include " + loc + ";\n"
+        + "      add_header X-Upstream-Addr $upstream_addr always;\n"
+        + "    }\n"
+        + "  }\n"
+        + "}\n";
+    Path conf0 = wd.resolve("xgate.conf");
+    Files.writeString(conf0, conf);
+    return conf0;
+  }
+
+  /** Sends the requests in order: without at_ms after the previous one completed, with at_ms at that offset. */
+  private static List<Result> send(JsonArray requests, int port) throws Exception {
+    int n = requests.size();
+    List<CompletableFuture<Result>> results = new ArrayList<>();
+    long t0 = System.nanoTime();
+    CompletableFuture<Result> last = null;
+    for (int i = 0; i < n; i++) {
+      JsonObject req = requests.getJsonObject(i);
+      if (req.containsKey("at_ms")) {
+        long wait = t0 + req.getLong("at_ms") * 1_000_000 - System.nanoTime();
+        if (wait > 0) {
+          TimeUnit.NANOSECONDS.sleep(wait);
+        }
+        int idx = i;
+        CompletableFuture<Result> f = CompletableFuture.supplyAsync(() -> sendOne(port, idx, req));
+        results.add(f);
+        last = f;
+      } else {
+        if (last != null) {
+          last.join();
+          last = null;
+        }
+        CompletableFuture<Result> f = CompletableFuture.completedFuture(sendOne(port, i, req));
+        results.add(f);
+      }
+    }
+    List<Result> out = new ArrayList<>();
+    for (CompletableFuture<Result> f : results) {
+      out.add(f.get(60, TimeUnit.SECONDS));
+    }
+    return out;
+  }
+
+  /** One request on a new connection bound to the request's client address, raw HTTP/1.1. */
+  private static Result sendOne(int port, int idx, JsonObject req) {
+    String method = req.getString("method", "GET");
+    String clientIp = req.getString("client_ip", "127.0.0.1");
+    StringBuilder head = new StringBuilder();
+    head.append(method).append(' ').append(req.getString("uri")).append(" HTTP/1.1\r\n")
+        .append("Host: 127.0.0.1:").append(port).append("\r\n")
+        .append("X-Golden-Req: ").append(idx).append("\r\n")
+        .append("Connection: close\r\n");
+    JsonObject headers = req.getJsonObject("headers", new JsonObject());
+    for (Map.Entry<String, Object> h : headers) {
+      head.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
+    }
+    String body = req.getString("body");
+    if (body != null || method.equals("POST") || method.equals("PUT")) {
+      head.append("Content-Length: ").append(body == null ? 0 : body.getBytes(StandardCharsets.UTF_8).length)
+          .append("\r\n");
+    }
+    head.append("\r\n");
+    if (body != null) {
+      head.append(body);
+    }
+    try (Socket s = new Socket()) {
+      s.bind(new InetSocketAddress(InetAddress.getByName(clientIp), 0));
+      s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+      s.setSoTimeout(30_000);
+      OutputStream out = s.getOutputStream();
+      out.write(head.toString().getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      ByteArrayOutputStream all = new ByteArrayOutputStream();
+      s.getInputStream().transferTo(all);
+      return parse(all.toString(StandardCharsets.ISO_8859_1));
+    } catch (IOException e) {
+      return new Result(null, null, null, e.toString());
+    }
+  }
+
+  private static Result parse(String response) {
+    int end = response.indexOf("\r\n\r\n");
+    String[] lines = (end >= 0 ? response.substring(0, end) : response).split("\r\n");
+    int status = Integer.parseInt(lines[0].split(" ")[1]);
+    String served = null;
+    List<String> tried = null;
+    for (int i = 1; i < lines.length; i++) {
+      int colon = lines[i].indexOf(':');
+      String name = lines[i].substring(0, colon).trim();
+      String value = lines[i].substring(colon + 1).trim();
+      if (name.equalsIgnoreCase("X-Backend")) {
+        served = value;
+      } else if (name.equalsIgnoreCase("X-Upstream-Addr")) {
+        tried = new ArrayList<>();
+        for (String group : value.split(" : ")) {
+          for (String p : group.split(",")) {
+            if (!p.isBlank()) {
+              tried.add(p.trim());
+            }
+          }
+        }
+      }
+    }
+    return new Result(served, tried, status, null);
+  }
+
+  /** The expected result of request {@code i}. */
+  static Result expected(JsonObject vector, int i) {
+    JsonObject e = vector.getJsonArray("expect").getJsonObject(i);
+    List<String> tried = new ArrayList<>();
+    for (Object t : e.getJsonArray("tried")) {
+      tried.add((String) t);
+    }
+    return new Result(e.getString("served_by"), tried, e.getInteger("status"), null);
+  }
+
+  static List<String> list(String... s) {
+    return Arrays.asList(s);
+  }
+}
