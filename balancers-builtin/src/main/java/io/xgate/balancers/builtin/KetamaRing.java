@@ -41,7 +41,8 @@ final class KetamaRing {
     for (Peer p : group.peers()) {
       total += p.weight() * POINTS_PER_WEIGHT;
     }
-    // (hash << 32 | sequence): sorting keeps generation order among equal hashes, as glibc's stable qsort does
+    // (hash << 32 | sequence), the hash's sign bit flipped so that signed order is unsigned order: sorting keeps
+    // generation order among equal hashes, as glibc's stable qsort does
     long[] keyed = new long[total];
     int[] serverOfSequence = new int[total];
     int n = 0;
@@ -49,7 +50,7 @@ final class KetamaRing {
       int server = serverIndex.get(p.server());
       int[] points = points(p.server(), p.weight() * POINTS_PER_WEIGHT);
       for (int point : points) {
-        keyed[n] = ((point & 0xffffffffL) << 32) | n;
+        keyed[n] = ((long) (point ^ Integer.MIN_VALUE) << 32) | n;
         serverOfSequence[n] = server;
         n++;
       }
@@ -59,7 +60,7 @@ final class KetamaRing {
     int[] s = new int[total];
     int kept = 0;
     for (int i = 0; i < total; i++) {
-      int hash = (int) (keyed[i] >>> 32);
+      int hash = (int) (keyed[i] >>> 32) ^ Integer.MIN_VALUE;
       if (kept > 0 && h[kept - 1] == hash) {
         continue;
       }
