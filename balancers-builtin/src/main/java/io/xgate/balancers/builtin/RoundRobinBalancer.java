@@ -1,5 +1,6 @@
 package io.xgate.balancers.builtin;
 
+import io.xgate.spi.Peer;
 import io.xgate.spi.PeerGroup;
 import io.xgate.spi.PeerSelection;
 import io.xgate.spi.RequestView;
@@ -13,25 +14,64 @@ import io.xgate.spi.TimeSource;
  * and nginx's special rules for a one-peer group.
  *
  * <p>One instance per upstream, shared by every event loop; all state changes happen under the group's lock, so
- * sequential requests see exactly nginx's sequence whatever the number of event loops.
+ * sequential requests see exactly nginx's sequence whatever the number of event loops. Picks are O(1) while the
+ * group is healthy (see {@link SmoothWeights}) and nginx's O(N) scan otherwise.
  */
 final class RoundRobinBalancer implements RoundRobin {
 
   private final PeerGroup peers;
   private final TimeSource time;
+  private final SmoothWeights primaryWeights;
+  private final SmoothWeights backupWeights;
+  private final boolean single;
+  private final int tries;
 
   RoundRobinBalancer(PeerGroup peers, TimeSource time) {
     this.peers = peers;
     this.time = time;
+    PeerGroup backup = peers.backup();
+    boolean hasBackup = backup != null && backup.size() > 0;
+    this.primaryWeights = new SmoothWeights(peers);
+    this.backupWeights = hasBackup ? new SmoothWeights(backup) : null;
+    // nginx's peers->single: one primary and no backup at all (a backup group is never "single")
+    this.single = peers.size() == 1 && !hasBackup;
+    this.tries = peers.usableCount() + (hasBackup ? backup.usableCount() : 0);
   }
 
   @Override
   public PeerSelection select(RequestView request) {
-    return new RoundRobinSelection(peers, time);
+    return new RoundRobinSelection(this);
   }
 
   @Override
   public PeerGroup peers() {
     return peers;
+  }
+
+  TimeSource time() {
+    return time;
+  }
+
+  /** The smooth-weight state of the group {@code peer} belongs to. */
+  SmoothWeights weightsOf(Peer peer) {
+    return peer.isBackup() && backupWeights != null ? backupWeights : primaryWeights;
+  }
+
+  SmoothWeights weightsOf(PeerGroup group) {
+    return group == peers ? primaryWeights : backupWeights;
+  }
+
+  /** Whether {@code group} is nginx's "single" group: max_fails ignored, never retried. */
+  boolean isSingle(PeerGroup group) {
+    return single && group == peers;
+  }
+
+  int initialTries() {
+    return tries;
+  }
+
+  /** Whether the group has backup peers. */
+  boolean hasBackup() {
+    return backupWeights != null;
   }
 }

@@ -14,18 +14,26 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class RoundRobinSelection implements PeerSelection {
 
+  /** Tried peers kept in a small array first, so opening a selection costs the same at 2 or 2,000 peers. */
+  private static final int SMALL_TRIED = 8;
+
+  private final RoundRobinBalancer balancer;
   private final TimeSource time;
   private final ReentrantLock lock;
   private PeerGroup group;
-  private final BitSet tried = new BitSet();
+  private SmoothWeights weights;
+  private final int[] triedSmall = new int[SMALL_TRIED];
+  private int triedCount;
+  private BitSet triedBits;
   private int tries;
 
-  RoundRobinSelection(PeerGroup primary, TimeSource time) {
-    this.group = primary;
-    this.time = time;
-    this.lock = primary.lock();
-    PeerGroup backup = primary.backup();
-    this.tries = primary.usableCount() + (backup != null ? backup.usableCount() : 0);
+  RoundRobinSelection(RoundRobinBalancer balancer) {
+    this.balancer = balancer;
+    this.time = balancer.time();
+    this.group = balancer.peers();
+    this.lock = group.lock();
+    this.weights = balancer.weightsOf(group);
+    this.tries = balancer.initialTries();
   }
 
   @Override
@@ -35,7 +43,40 @@ final class RoundRobinSelection implements PeerSelection {
 
   @Override
   public boolean isTried(Peer peer) {
-    return tried.get(peer.index());
+    int index = peer.index();
+    if (triedBits != null) {
+      return triedBits.get(index);
+    }
+    for (int i = 0; i < triedCount; i++) {
+      if (triedSmall[i] == index) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private boolean anyTried() {
+    return triedCount > 0 || triedBits != null;
+  }
+
+  private void markTried(Peer peer) {
+    int index = peer.index();
+    if (triedBits != null) {
+      triedBits.set(index);
+    } else if (triedCount < SMALL_TRIED) {
+      triedSmall[triedCount++] = index;
+    } else {
+      triedBits = new BitSet(group.size());
+      for (int i = 0; i < triedCount; i++) {
+        triedBits.set(triedSmall[i]);
+      }
+      triedBits.set(index);
+    }
+  }
+
+  private void clearTried() {
+    triedCount = 0;
+    triedBits = null;
   }
 
   @Override
@@ -54,19 +95,26 @@ final class RoundRobinSelection implements PeerSelection {
 
   @Override
   public Peer takeWithoutCheck(Peer peer) {
-    tried.set(peer.index());
-    peer.conns(peer.conns() + 1);
+    markTried(peer);
+    addConn(peer);
     return peer;
+  }
+
+  private void addConn(Peer peer) {
+    int before = peer.conns();
+    peer.conns(before + 1);
+    balancer.weightsOf(peer).connsChanged(peer, before);
   }
 
   @Override
   public PeerGroup switchToBackup() {
     PeerGroup backup = group.backup();
-    if (backup == null) {
+    if (backup == null || backup == group || backup.size() == 0) {
       return null;
     }
     group = backup;
-    tried.clear();
+    weights = balancer.weightsOf(backup);
+    clearTried();
     return backup;
   }
 
@@ -78,6 +126,21 @@ final class RoundRobinSelection implements PeerSelection {
   @Override
   public int tries() {
     return tries;
+  }
+
+  /** Whether the current group is nginx's "single" group. */
+  boolean isSingle() {
+    return balancer.isSingle(group);
+  }
+
+  /** The smooth-weight state of the current group, for decorators that run weighted scans of their own. */
+  SmoothWeights weights() {
+    return weights;
+  }
+
+  /** The smooth-weight state of the group of {@code peer}. */
+  SmoothWeights weightsOf(Peer peer) {
+    return balancer.weightsOf(peer);
   }
 
   @Override
@@ -92,7 +155,7 @@ final class RoundRobinSelection implements PeerSelection {
       while (true) {
         Peer peer = pickInGroup();
         if (peer != null) {
-          peer.conns(peer.conns() + 1);
+          addConn(peer);
           return peer;
         }
         if (switchToBackup() == null) {
@@ -106,7 +169,7 @@ final class RoundRobinSelection implements PeerSelection {
 
   /** nginx's get_round_robin_peer for the current group, without the backup fallback. */
   private Peer pickInGroup() {
-    if (group.isSingle()) {
+    if (isSingle()) {
       Peer peer = group.get(0);
       // a one-peer group ignores max_fails and the tried set, as nginx does
       if (peer.isDown() || peer.healthDown() || peer.isAtMaxConns()) {
@@ -114,24 +177,40 @@ final class RoundRobinSelection implements PeerSelection {
       }
       return peer;
     }
+    if (!anyTried() && weights.fastReady()) {
+      Peer peer = weights.fastPick();
+      if (peer != null) {
+        markTried(peer);
+        long now = time.nowSeconds();
+        if (now - peer.checked() > peer.failTimeoutSeconds()) {
+          peer.checked(now);
+        }
+        return peer;
+      }
+    }
     return smoothWeightedPick();
   }
 
   /** nginx's ngx_http_upstream_get_peer: smooth weighted round robin over the usable, untried peers. */
   private Peer smoothWeightedPick() {
+    weights.beforeScan();
     long now = time.nowSeconds();
     Peer best = null;
     int total = 0;
+    int eligible = 0;
+    boolean clean = true;
     for (Peer peer : group.peers()) {
-      if (tried.get(peer.index()) || peer.isDown() || peer.healthDown() || peer.isFailed(now)
-          || peer.isAtMaxConns()) {
+      if (peer.isDown()) {
         continue;
       }
-      peer.currentWeight(peer.currentWeight() + peer.effectiveWeight());
-      total += peer.effectiveWeight();
-      if (peer.effectiveWeight() < peer.weight()) {
-        peer.effectiveWeight(peer.effectiveWeight() + 1);
+      if (isTried(peer) || peer.healthDown() || peer.isFailed(now) || peer.isAtMaxConns()) {
+        continue;
       }
+      eligible++;
+      if (peer.effectiveWeight() < peer.weight()) {
+        clean = false;
+      }
+      total += weights.consider(peer);
       if (best == null || peer.currentWeight() > best.currentWeight()) {
         best = peer;
       }
@@ -139,11 +218,12 @@ final class RoundRobinSelection implements PeerSelection {
     if (best == null) {
       return null;
     }
-    tried.set(best.index());
+    markTried(best);
     best.currentWeight(best.currentWeight() - total);
     if (now - best.checked() > best.failTimeoutSeconds()) {
       best.checked(now);
     }
+    weights.scanned(best, clean && eligible == weights.activeCount());
     return best;
   }
 
@@ -151,26 +231,34 @@ final class RoundRobinSelection implements PeerSelection {
   public void report(Peer peer, Outcome outcome) {
     lock.lock();
     try {
-      if (group.isSingle()) {
-        peer.conns(peer.conns() - 1);
+      SmoothWeights peerWeights = balancer.weightsOf(peer);
+      int conns = peer.conns();
+      if (isSingle()) {
+        peer.conns(conns - 1);
+        peerWeights.connsChanged(peer, conns);
         tries = 0;
         return;
       }
+      int fails = peer.fails();
       if (outcome == Outcome.FAILURE) {
         long now = time.nowSeconds();
-        peer.fails(peer.fails() + 1);
+        int effective = peer.effectiveWeight();
+        peer.fails(fails + 1);
         peer.accessed(now);
         peer.checked(now);
         if (peer.maxFails() != 0) {
-          peer.effectiveWeight(peer.effectiveWeight() - peer.weight() / peer.maxFails());
+          peer.effectiveWeight(effective - peer.weight() / peer.maxFails());
         }
         if (peer.effectiveWeight() < 0) {
           peer.effectiveWeight(0);
         }
+        peerWeights.effectiveWeightChanged(peer, effective);
       } else if (peer.accessed() < peer.checked()) {
         peer.fails(0);   // the peer worked after its fail_timeout window: it is live again
       }
-      peer.conns(peer.conns() - 1);
+      peerWeights.failsChanged(peer, fails);
+      peer.conns(conns - 1);
+      peerWeights.connsChanged(peer, conns);
     } finally {
       lock.unlock();
     }
