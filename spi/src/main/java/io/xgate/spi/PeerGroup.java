@@ -29,7 +29,8 @@ public final class PeerGroup {
   }
 
   private PeerGroup(String name, List<Peer> peers, PeerGroup backup, ReentrantLock lock) {
-    this.single = peers.size() == 1 && !peers.get(0).isBackup();
+    // nginx's peers->single: one primary peer and no backup group; a backup group is never single
+    this.single = peers.size() == 1 && backup == null && !peers.get(0).isBackup();
     this.name = name;
     this.peers = List.copyOf(peers);
     this.backup = backup;
@@ -77,8 +78,8 @@ public final class PeerGroup {
   }
 
   /**
-   * Whether this is a primary group of exactly one peer: nginx then ignores max_fails and never retries. A backup
-   * group is never single, as in nginx.
+   * Whether this is a primary group of exactly one peer and no backup group: nginx then ignores max_fails and never
+   * retries. A backup group is never single, as in nginx.
    */
   public boolean isSingle() {
     return single;

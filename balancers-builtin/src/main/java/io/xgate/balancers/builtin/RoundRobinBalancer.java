@@ -33,8 +33,7 @@ final class RoundRobinBalancer implements RoundRobin {
     boolean hasBackup = backup != null && backup.size() > 0;
     this.primaryWeights = new SmoothWeights(peers);
     this.backupWeights = hasBackup ? new SmoothWeights(backup) : null;
-    // nginx's peers->single: one primary and no backup at all (a backup group is never "single")
-    this.single = peers.size() == 1 && !hasBackup;
+    this.single = peers.isSingle();
     this.tries = peers.usableCount() + (hasBackup ? backup.usableCount() : 0);
   }
 
