@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The gateway reproduces nginx 1.22.1's peer choices, tried lists and statuses request for request, for every
- * recorded round-robin, passive-failure and next-upstream vector, with one worker event loop and with two (the
+ * recorded deterministic vector (round robin, passive failures, next upstream, hash, hash consistent, ip_hash,
+ * least_conn), with one worker event loop and with two (the
  * balancer is shared, so sequential requests see nginx's sequence either way).
  */
 class NginxConformanceTest {
@@ -26,7 +27,11 @@ class NginxConformanceTest {
       "rr_primaries_refused_backup", "rr_single_server_refused", "rr_weighted_5_1_1", "rr_weights_1_to_7",
       "passive_fail_equal", "passive_fail_weighted",
       "next_upstream_503_tries2", "next_upstream_503_tries2_chain", "next_upstream_off",
-      "next_upstream_post_non_idempotent"};
+      "next_upstream_post_non_idempotent",
+      "hash_uri", "hash_uri_rehash_down_refused", "hash_uri_rr_fallback",
+      "chash_composite_key", "chash_rr_fallback", "chash_uri", "chash_uri_remap", "chash_walk_down_refused",
+      "ip_hash", "ip_hash_rehash_down_refused",
+      "least_conn_sequential", "least_conn_concurrent", "least_conn_slow_backend"};
 
   @TempDir
   Path temp;

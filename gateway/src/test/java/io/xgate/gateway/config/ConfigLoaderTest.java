@@ -1,0 +1,166 @@
+package io.xgate.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.xgate.spi.BalancerRegistry;
+import io.xgate.spi.ConfigException;
+import io.xgate.spi.Peer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Config files are read as nginx reads them, and every mistake is reported with nginx's words and file:line. */
+class ConfigLoaderTest {
+
+  @TempDir
+  Path dir;
+
+  private GatewayConfig load(String text) throws Exception {
+    Path f = dir.resolve("xgate.conf");
+    Files.writeString(f, text);
+    return new ConfigLoader(BalancerRegistry.loadDefault(), dir).load(f);
+  }
+
+  private void assertError(String text, String message) throws IOException {
+    Path f = dir.resolve("xgate.conf");
+    assertThatThrownBy(() -> load(text)).isInstanceOf(ConfigException.class)
+        .hasMessage(message.replace("FILE", f.toString()));
+  }
+
+  private static final String UPSTREAM = "upstream u { server 127.0.0.1:9001; }\n";
+
+  @Test
+  void readsUpstreamServersWithTheirParameters() throws Exception {
+    GatewayConfig c = load("http {\n upstream u {\n  server 127.0.0.1:9001 weight=5 max_fails=3 fail_timeout=30s;\n"
+        + "  server 127.0.0.1:9002 max_conns=7 down;\n  server 127.0.0.1:9003 backup;\n  keepalive 16;\n }\n"
+        + " server { listen 127.0.0.1:8080; location / { proxy_pass http://u; } }\n}\n");
+    UpstreamConfig u = c.upstreams().get("u");
+    Peer first = u.peers().get(0);
+    assertThat(first.name()).isEqualTo("127.0.0.1:9001");
+    assertThat(first.weight()).isEqualTo(5);
+    assertThat(first.maxFails()).isEqualTo(3);
+    assertThat(first.failTimeoutSeconds()).isEqualTo(30);
+    assertThat(u.peers().get(1).maxConns()).isEqualTo(7);
+    assertThat(u.peers().get(1).isDown()).isTrue();
+    assertThat(u.peers().backup().get(0).name()).isEqualTo("127.0.0.1:9003");
+    assertThat(u.keepalive()).isEqualTo(16);
+    assertThat(c.servers().get(0).locations().get(0).proxyPass().upstream()).isEqualTo("u");
+  }
+
+  @Test
+  void nginxDefaultsApplyWhereNothingIsSet() throws Exception {
+    GatewayConfig c = load("http {\n" + UPSTREAM + " server { listen 127.0.0.1:8080; location / { proxy_pass http://u; } }\n}");
+    ProxySettings s = c.servers().get(0).locations().get(0).settings();
+    assertThat(s.nextUpstream()).isEqualTo(NextUpstream.ERROR | NextUpstream.TIMEOUT);
+    assertThat(s.connectTimeoutMs()).isEqualTo(60_000);
+    assertThat(s.nextUpstreamTries()).isZero();
+    assertThat(c.upstreams().get("u").peers().get(0).maxFails()).isEqualTo(1);
+    assertThat(c.upstreams().get("u").peers().get(0).failTimeoutSeconds()).isEqualTo(10);
+  }
+
+  @Test
+  void innerLevelsInheritAndOverrideAsNginxMerges() throws Exception {
+    GatewayConfig c = load("http {\n proxy_connect_timeout 5s;\n add_header X-A a;\n" + UPSTREAM
+        + " server {\n  listen 127.0.0.1:8080;\n  proxy_read_timeout 500ms;\n"
+        + "  location /a { proxy_pass http://u; }\n"
+        + "  location /b { proxy_pass http://u; add_header X-B b always; proxy_connect_timeout 1s; }\n }\n}");
+    ProxySettings a = c.servers().get(0).locations().get(0).settings();
+    ProxySettings b = c.servers().get(0).locations().get(1).settings();
+    assertThat(a.connectTimeoutMs()).isEqualTo(5000);
+    assertThat(a.readTimeoutMs()).isEqualTo(500);
+    assertThat(a.addHeaders()).extracting(HeaderValue::name).containsExactly("X-A");
+    assertThat(b.connectTimeoutMs()).isEqualTo(1000);
+    assertThat(b.addHeaders()).extracting(HeaderValue::name).containsExactly("X-B");
+  }
+
+  @Test
+  void quotesEscapesAndCommentsAreReadAsNginxReadsThem() throws Exception {
+    GatewayConfig c = load("# comment\nhttp { # another\n server { listen 127.0.0.1:8080;\n"
+        + "  location = /x { return 200 \"a \\\"quoted\\\" line\\n\"; }\n"
+        + "  location /y { return 200 'single \\'q\\' $uri'; }\n }\n}");
+    LocationConfig x = c.servers().get(0).locations().get(0);
+    assertThat(x.match()).isEqualTo(LocationConfig.Match.EXACT);
+    assertThat(x.returnText().toString()).isEqualTo("a \"quoted\" line\n");
+    assertThat(c.servers().get(0).locations().get(1).returnText().variables()).containsExactly("uri");
+  }
+
+  @Test
+  void includeGlobsAreResolvedRelativeToTheConfigFolderInSortedOrder() throws Exception {
+    Files.createDirectories(dir.resolve("conf.d"));
+    Files.writeString(dir.resolve("conf.d/b.conf"), "upstream b { server 127.0.0.1:9002; }\n");
+    Files.writeString(dir.resolve("conf.d/a.conf"), "upstream a { server 127.0.0.1:9001; }\n");
+    Files.writeString(dir.resolve("conf.d/skip.txt"), "garbage;\n");
+    GatewayConfig c = load("http {\n include conf.d/*.conf;\n"
+        + " server { listen 127.0.0.1:8080; location / { proxy_pass http://a; } }\n}");
+    assertThat(c.upstreams().keySet()).containsExactly("a", "b");
+  }
+
+  @Test
+  void anErrorInAnIncludedFileNamesThatFile() throws IOException {
+    Files.writeString(dir.resolve("bad.conf"), "\n\nproxi_pass http://u;\n");
+    assertError("http {\n server { listen 127.0.0.1:8080; location / { include bad.conf; } }\n}",
+        "unknown directive \"proxi_pass\" in " + dir.resolve("bad.conf") + ":3");
+  }
+
+  @Test
+  void unknownDirective() throws IOException {
+    assertError("http {\n" + UPSTREAM + " server {\n  listen 127.0.0.1:8080;\n  location / {\n   proxi_pass http://u;\n"
+        + "  }\n }\n}", "unknown directive \"proxi_pass\" in FILE:6");
+  }
+
+  @Test
+  void directiveInTheWrongContext() throws IOException {
+    assertError("http {\n proxy_pass http://u;\n}", "\"proxy_pass\" directive is not allowed here in FILE:2");
+  }
+
+  @Test
+  void wrongNumberOfArguments() throws IOException {
+    assertError("http {\n" + UPSTREAM + " server { listen 127.0.0.1:8080;\n location / { proxy_pass; } }\n}",
+        "invalid number of arguments in \"proxy_pass\" directive in FILE:4");
+  }
+
+  @Test
+  void badValues() throws IOException {
+    assertError("http {\n upstream u {\n  server 127.0.0.1:9001 weight=0;\n }\n}",
+        "invalid parameter \"weight=0\" in FILE:3");
+    assertError("http {\n upstream u {\n  server 127.0.0.1:9001 fail_timeout=500ms;\n }\n}",
+        "invalid parameter \"fail_timeout=500ms\" in FILE:3");
+    assertError("http {\n proxy_connect_timeout 5x;\n}", "\"proxy_connect_timeout\" directive invalid value in FILE:2");
+    assertError("http {\n proxy_next_upstream error http_999;\n}", "invalid value \"http_999\" in FILE:2");
+  }
+
+  @Test
+  void duplicates() throws IOException {
+    assertError("http {\n proxy_connect_timeout 5s;\n proxy_connect_timeout 6s;\n}",
+        "\"proxy_connect_timeout\" directive is duplicate in FILE:3");
+    assertError("http {\n" + UPSTREAM + "upstream u { server 127.0.0.1:9002; }\n}", "duplicate upstream \"u\" in FILE:3");
+  }
+
+  @Test
+  void proxyPassToAnUnknownUpstream() throws IOException {
+    assertError("http {\n server { listen 127.0.0.1:8080;\n  location / { proxy_pass http://nosuch.invalid; } }\n}",
+        "host not found in upstream \"nosuch.invalid\" in FILE:3");
+  }
+
+  @Test
+  void blockStructureErrors() throws IOException {
+    assertError("http {\n server {\n", "unexpected end of file, expecting \"}\" in FILE:3");
+    assertError("http {\n}\n}\n", "unexpected \"}\" in FILE:3");
+    assertError("http;\n", "directive \"http\" has no opening \"{\" in FILE:1");
+    assertError("worker_processes 2 {\n}\n", "directive \"worker_processes\" is not terminated by \";\" in FILE:1");
+  }
+
+  @Test
+  void knownNginxDirectivesNotYetImplementedAreNamedNotIgnored() throws IOException {
+    assertError("http {\n proxy_buffers 8 4k;\n}", "\"proxy_buffers\" directive is not supported yet in FILE:2");
+  }
+
+  @Test
+  void eventsBlockOfAnNginxConfigIsAccepted() throws Exception {
+    GatewayConfig c = load("worker_processes 2;\nevents { worker_connections 4096; }\nhttp { }\n");
+    assertThat(c.workerProcesses()).isEqualTo(2);
+  }
+}

@@ -1,0 +1,175 @@
+package io.xgate.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shaded jar as users run it: it finds every balancer through merged {@code META-INF/services}, tests configs
+ * nginx style, serves, reloads on SIGHUP (keeping the running config when the new one is bad) and stops on
+ * SIGTERM with its port released.
+ */
+class PackagedJarTest {
+
+  private static final Path JAR = Path.of(System.getProperty("xgate.jar", "../gateway/target/xgate.jar"));
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @TempDir
+  Path dir;
+  private Process gateway;
+
+  @AfterEach
+  void stopGateway() throws InterruptedException {
+    if (gateway != null && gateway.isAlive()) {
+      gateway.destroyForcibly();
+      gateway.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private record Run(int exit, String output) {
+  }
+
+  private Run xgate(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("java", "-jar", JAR.toAbsolutePath().toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new Run(p.exitValue(), out);
+  }
+
+  @Test
+  void theJarFindsTheBalancersThroughServiceLoader() throws Exception {
+    Path conf = dir.resolve("hash.conf");
+    Files.writeString(conf, "http {\n upstream h { hash $request_uri consistent; server 127.0.0.1:9001; "
+        + "server 127.0.0.1:9002; }\n upstream l { least_conn; server 127.0.0.1:9001; server 127.0.0.1:9002; }\n"
+        + " upstream i { ip_hash; server 127.0.0.1:9001; }\n upstream r { random two least_conn; "
+        + "server 127.0.0.1:9001; }\n}\n");
+    Run run = xgate("-t", "-c", conf.toString());
+    assertThat(run.output()).contains("syntax is ok").contains("test is successful");
+    assertThat(run.exit()).isZero();
+  }
+
+  @Test
+  void testingABadConfigNamesFileAndLineAndExitsOne() throws Exception {
+    Path conf = dir.resolve("bad.conf");
+    Files.writeString(conf, "http {\n  upstream u {\n    hash;\n    server 127.0.0.1:9001;\n  }\n}\n");
+    Run run = xgate("-t", "-c", conf.toString());
+    assertThat(run.exit()).isEqualTo(1);
+    assertThat(run.output()).contains("invalid number of arguments in \"hash\" directive in " + conf + ":3")
+        .contains("test failed");
+  }
+
+  @Test
+  void servesReloadsAndStops() throws Exception {
+    int proxy = freePort();
+    int o1 = freePort();
+    int o2 = freePort();
+    Path conf = dir.resolve("xgate.conf");
+    Files.writeString(conf, config(proxy, o1, o2, "weight=2"));
+    gateway = new ProcessBuilder("java", "-jar", JAR.toAbsolutePath().toString(), "-c", conf.toString())
+        .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile()).start();
+    awaitListening(proxy);
+    // smooth weighted round robin with weights 2:1, as nginx orders it
+    assertThat(bodies(proxy, 3)).containsExactly("origin 1\n", "origin 2\n", "origin 1\n");
+
+    // a bad config is rejected with its place in the error log, and the running one keeps serving
+    Files.writeString(conf, config(proxy, o1, o2, "weight=2 bogus"));
+    signal("HUP");
+    awaitLog("reload rejected");
+    assertThat(Files.readString(dir.resolve("logs/error.log"))).contains("invalid parameter \"bogus\" in " + conf);
+    assertThat(bodies(proxy, 3)).containsExactly("origin 1\n", "origin 2\n", "origin 1\n");
+
+    // a good one replaces it for the next requests (fresh balancer state)
+    Files.writeString(conf, config(proxy, o1, o2, "down"));
+    signal("HUP");
+    awaitLog("reconfiguring");
+    assertThat(bodies(proxy, 2)).containsExactly("origin 2\n", "origin 2\n");
+    assertThat(Files.readString(dir.resolve("logs/access.log"))).contains("\"GET /r HTTP/1.1\" 200");
+
+    signal("TERM");
+    assertThat(gateway.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(isListening(proxy)).isFalse();
+    assertThat(dir.resolve("logs/xgate.pid")).doesNotExist();
+  }
+
+  private static String config(int proxy, int o1, int o2, String firstOriginParams) {
+    return "worker_processes 2;\nerror_log logs/error.log info;\npid logs/xgate.pid;\n"
+        + "http {\n access_log logs/access.log;\n"
+        + " upstream origins {\n  server 127.0.0.1:" + o1 + " " + firstOriginParams + ";\n  server 127.0.0.1:" + o2
+        + ";\n }\n"
+        + " server { listen 127.0.0.1:" + proxy + "; location / { proxy_pass http://origins; } }\n"
+        + " server { listen 127.0.0.1:" + o1 + "; location / { return 200 \"origin 1\\n\"; } }\n"
+        + " server { listen 127.0.0.1:" + o2 + "; location / { return 200 \"origin 2\\n\"; } }\n"
+        + "}\n";
+  }
+
+  private List<String> bodies(int port, int n) throws Exception {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/r"))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      out.add(r.body());
+    }
+    return out;
+  }
+
+  private void signal(String sig) throws Exception {
+    assertThat(new ProcessBuilder("kill", "-" + sig, Long.toString(gateway.pid())).start().waitFor()).isZero();
+  }
+
+  private void awaitLog(String text) throws Exception {
+    Path log = dir.resolve("logs/error.log");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(log) && Files.readString(log).contains(text)) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no \"" + text + "\" in the error log: " + (Files.exists(log) ? Files.readString(log) : ""));
+  }
+
+  private void awaitListening(int port) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      if (isListening(port)) {
+        return;
+      }
+      assertThat(gateway.isAlive()).as("gateway exited: " + Files.readString(dir.resolve("out.log"))).isTrue();
+      Thread.sleep(50);
+    }
+    throw new AssertionError("gateway did not listen on " + port);
+  }
+
+  private static boolean isListening(int port) {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
