@@ -55,13 +55,22 @@ final class ListenerSockets {
    * {@code SIGTERM} has to release the real ports within milliseconds.
    */
   static Future<Void> warmUp(io.vertx.core.Vertx vertx) {
-    return vertx.createHttpServer().requestHandler(r -> r.response().end()).listen(0, "127.0.0.1")
+    // one real exchange over loopback also loads the HTTP codecs and the client, so the first proxied requests
+    // are not slowed by class loading (which would skew timing-sensitive balancing such as least_conn)
+    return vertx.createHttpServer().requestHandler(r -> r.body().onComplete(b -> r.response().end("warm")))
+        .listen(0, "127.0.0.1")
         .compose(server -> {
-          Channel ch = channelOf(server);
-          if (ch != null) {
-            ch.close().awaitUninterruptibly(1000);
-          }
-          return server.close();
+          io.vertx.core.http.HttpClient client = vertx.createHttpClient();
+          return client.request(io.vertx.core.http.HttpMethod.GET, server.actualPort(), "127.0.0.1", "/")
+              .compose(req -> req.send()).compose(resp -> resp.body())
+              .eventually(client::close)
+              .transform(x -> {
+                Channel ch = channelOf(server);
+                if (ch != null) {
+                  ch.close().awaitUninterruptibly(1000);
+                }
+                return server.close();
+              });
         }).recover(e -> Future.succeededFuture());
   }
 
