@@ -286,8 +286,14 @@ public final class ProxyRequest {
     if (!out.contains(HttpHeaders.CONTENT_LENGTH) && request.version() != HttpVersion.HTTP_1_0) {
       response.setChunked(true);
     }
+    long[] bodyLeft = {contentLength(in)};
     in.handler(buf -> {
       vars.addBodyBytes(buf.length());
+      if (bodyLeft[0] > 0 && (bodyLeft[0] -= buf.length()) <= 0) {
+        // with these bytes the client holds the whole response and may send its next request, which another
+        // event loop can take at once: the peer is released first, as in nginx, where both happen in one step
+        completeAttempt();
+      }
       response.write(buf);
       if (response.writeQueueFull()) {
         in.pause();
@@ -297,20 +303,39 @@ public final class ProxyRequest {
     in.exceptionHandler(e -> {
       // the origin failed mid-body: the status is out, so the client's connection is all we can close
       if (!finalized) {
-        attempt.responseNanos = System.nanoTime() - attempt.startNanos;
-        finishAttempt(Outcome.SUCCESS);
+        completeAttempt();
         closeClient();
         finalizeRequest();
       }
     });
     in.endHandler(v -> {
       if (!finalized) {
-        attempt.responseNanos = System.nanoTime() - attempt.startNanos;
-        finishAttempt(Outcome.SUCCESS);
+        completeAttempt();
         response.end();
         finalizeRequest();
       }
     });
+  }
+
+  /** The declared length of {@code in}'s body, or -1 when it is chunked or runs until the connection closes. */
+  private static long contentLength(HttpClientResponse in) {
+    String length = in.headers().get(HttpHeaders.CONTENT_LENGTH);
+    if (length == null || in.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(length.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** The origin has answered in full (or stopped mid-body, which the status can no longer show): once only. */
+  private void completeAttempt() {
+    if (peer != null) {
+      attempt.responseNanos = System.nanoTime() - attempt.startNanos;
+      finishAttempt(Outcome.SUCCESS);
+    }
   }
 
   /** Drops a response we will not forward: its connection is closed, never returned to the pool half-read. */
