@@ -8,7 +8,9 @@ import io.vertx.core.VertxOptions;
 import io.xgate.gateway.config.ConfigLoader;
 import io.xgate.gateway.config.GatewayConfig;
 import io.xgate.gateway.http.Generation;
+import io.xgate.gateway.http.NativeListenerShutdown;
 import io.xgate.gateway.http.ServerVerticle;
+import io.xgate.gateway.http.WarmUp;
 import io.xgate.gateway.log.ErrorLog;
 import io.xgate.gateway.log.LogFile;
 import io.xgate.gateway.upstream.UpstreamRegistry;
@@ -20,8 +22,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -48,6 +52,7 @@ public final class Gateway {
   private final Map<String, LogFile> logFiles = new HashMap<>();
   private final List<String> deployments = new ArrayList<>();
   private volatile boolean reloading;
+  private volatile boolean nativeListenerShutdown;
 
   private Gateway(Vertx vertx, Path configFile, Path prefix, BalancerRegistry providers, ErrorLog errorLog) {
     this.vertx = vertx;
@@ -78,7 +83,7 @@ public final class Gateway {
     ErrorLog errorLog = new ErrorLog(errorFile, config.errorLogLevel());
     Vertx vertx = Vertx.vertx(new VertxOptions()
         .setEventLoopPoolSize(config.workerProcesses())
-        .setPreferNativeTransport(false));
+        .setPreferNativeTransport(true));
     Gateway gw = new Gateway(vertx, configFile, prefix, providers, errorLog);
     Generation first;
     try {
@@ -90,20 +95,30 @@ public final class Gateway {
     }
     gw.current.set(first);
     Promise<Gateway> started = Promise.promise();
+    // every worker warms up, and the JVM calms down, before any worker listens
     vertx.deployVerticle(() -> {
-      ServerVerticle v = new ServerVerticle(gw.current::get);
+      ServerVerticle v = new ServerVerticle(gw.current::get, providers, errorLog);
       gw.verticles.add(v);
       return v;
-    }, new DeploymentOptions().setInstances(config.workerProcesses())).onComplete(ar -> {
-      if (ar.succeeded()) {
-        gw.deployments.add(ar.result());
-        errorLog.notice("xgate started, " + config.workerProcesses() + " worker(s), config " + configFile);
-        started.complete(gw);
-      } else {
-        errorLog.log("emerg", ar.cause().getMessage());
-        gw.shutdown().onComplete(x -> started.fail(ar.cause()));
-      }
-    });
+    }, new DeploymentOptions().setInstances(config.workerProcesses()))
+        .compose(id -> {
+          gw.deployments.add(id);
+          return WarmUp.settle(vertx, 1000);
+        })
+        .compose(x -> Future.all(gw.verticles.stream().map(v -> v.applyFromAnyThread(first)).toList()))
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            errorLog.notice("xgate started, " + config.workerProcesses() + " worker(s), "
+                + (vertx.isNativeTransportEnabled() ? "native" : "NIO") + " transport, config " + configFile);
+            if (!vertx.isNativeTransportEnabled() && vertx.unavailableNativeTransportCause() != null) {
+              errorLog.info("native transport unavailable: " + vertx.unavailableNativeTransportCause());
+            }
+            started.complete(gw);
+          } else {
+            errorLog.log("emerg", ar.cause().getMessage());
+            gw.shutdown().onComplete(x -> started.fail(ar.cause()));
+          }
+        });
     return started.future();
   }
 
@@ -160,6 +175,9 @@ public final class Gateway {
         applied.add(v.applyFromAnyThread(next));
       }
       return Future.all(applied).onComplete(ar -> {
+        if (nativeListenerShutdown) {
+          armNativeListenerShutdown();
+        }
         vertx.setTimer(60_000, t -> old.upstreams().close());
         if (ar.succeeded()) {
           errorLog.notice("reconfiguring: " + configFile + " loaded");
@@ -189,9 +207,25 @@ public final class Gateway {
   }
 
   /**
-   * Ends the process now, nginx's fast shutdown on {@code SIGTERM}: the logs are flushed and the pid file removed,
-   * then the process exits and the operating system closes every socket at once (a Vert.x close would take tens
-   * of milliseconds during which the port still accepts).
+   * Has the listening sockets shut down in native code the moment {@code SIGTERM} arrives, ahead of
+   * {@link #haltNow()} ({@link NativeListenerShutdown}); kept up to date across reloads. Call it once the JVM's
+   * {@code SIGTERM} handler is registered.
+   *
+   * @return whether the native shutdown is armed (false without the native library or transport)
+   */
+  public boolean armNativeListenerShutdown() {
+    Set<io.netty.channel.Channel> listeners = new LinkedHashSet<>();
+    for (ServerVerticle v : verticles) {
+      listeners.addAll(v.listenChannels());
+    }
+    nativeListenerShutdown = NativeListenerShutdown.arm(listeners);
+    return nativeListenerShutdown;
+  }
+
+  /**
+   * Ends the process now, nginx's fast shutdown on {@code SIGTERM}: the listening sockets stop accepting (already
+   * done if {@link #armNativeListenerShutdown()} succeeded), the logs are flushed and the pid file removed, then the
+   * process halts; connections in flight are dropped.
    */
   public void haltNow() {
     for (ServerVerticle v : verticles) {

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,6 +87,11 @@ class PackagedJarTest {
     gateway = new ProcessBuilder("java", "-jar", JAR.toAbsolutePath().toString(), "-c", conf.toString())
         .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile()).start();
     awaitListening(proxy);
+    String started = Files.readString(dir.resolve("logs/error.log"));
+    assertThat(started).doesNotContain("warm-up");
+    if (hasNativeListenerShutdown()) {
+      awaitLog("SIGTERM shuts the listening sockets down natively");
+    }
     // smooth weighted round robin with weights 2:1, as nginx orders it
     assertThat(bodies(proxy, 3)).containsExactly("origin 1\n", "origin 2\n", "origin 1\n");
 
@@ -103,10 +109,20 @@ class PackagedJarTest {
     assertThat(bodies(proxy, 2)).containsExactly("origin 2\n", "origin 2\n");
     assertThat(Files.readString(dir.resolve("logs/access.log"))).contains("\"GET /r HTTP/1.1\" 200");
 
+    // the native handler (when built) passes SIGTERM on: the Java fast shutdown still logs and removes the pid
     signal("TERM");
     assertThat(gateway.waitFor(20, TimeUnit.SECONDS)).isTrue();
     assertThat(isListening(proxy)).isFalse();
     assertThat(dir.resolve("logs/xgate.pid")).doesNotExist();
+    assertThat(Files.readString(dir.resolve("logs/error.log"))).contains("xgate exiting (fast shutdown)");
+  }
+
+  /** Whether the build compiled the native SIGTERM listener shutdown for this machine into the jar. */
+  private static boolean hasNativeListenerShutdown() throws IOException {
+    try (JarFile jar = new JarFile(JAR.toFile())) {
+      return jar.getEntry("META-INF/native/libxgate_listener_shutdown_" + System.getProperty("os.arch") + ".so")
+          != null;
+    }
   }
 
   private static String config(int proxy, int o1, int o2, String firstOriginParams) {

@@ -1,8 +1,11 @@
 package io.xgate.gateway.http;
 
 import io.netty.channel.Channel;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServer;
+import java.io.IOException;
 import java.lang.reflect.Field;
 
 /**
@@ -13,7 +16,8 @@ import java.lang.reflect.Field;
  * port accepting for tens of milliseconds after {@code SIGTERM}, where nginx releases it at once (tools that stop
  * one proxy and start the next on the same port depend on that). Vert.x has no public handle on the socket, so
  * this reaches it by reflection ({@code HttpServerImpl.tcpServer -> NetServerImpl.actualServer -> bindFuture}) and
- * falls back to {@link HttpServer#close()} when the internals differ.
+ * falls back to {@link HttpServer#close()} when the internals differ. {@link NativeListenerShutdown} uses the same
+ * channels to shut the sockets down even before the Java signal handler runs.
  */
 final class ListenerSockets {
 
@@ -39,39 +43,25 @@ final class ListenerSockets {
   }
 
   /**
-   * Closes {@code channel} (from {@link #channelOf}) on its event loop and waits up to {@code maxMillis} for the
-   * socket to be released; closes {@code server} the regular way when the channel is unknown.
+   * Stops {@code channel} (from {@link #channelOf}) from accepting, from the calling thread: on the native transport
+   * a {@code shutdown(2)} of the listening socket, which refuses new connections at once without waiting for the
+   * event loop; otherwise a close on the event loop, waiting up to {@code maxMillis}. Closes {@code server} the
+   * regular way when the channel is unknown.
    */
   static void closeNow(HttpServer server, Channel channel, long maxMillis) {
+    if (channel instanceof UnixChannel unix && unix.fd() instanceof Socket socket) {
+      try {
+        socket.shutdown(true, true);
+      } catch (IOException | RuntimeException e) {
+        // already shut down (NativeListenerShutdown does it first) or closed
+      }
+      return;
+    }
     if (channel != null) {
       channel.close().awaitUninterruptibly(maxMillis);
     } else {
       server.close();
     }
-  }
-
-  /**
-   * Runs the close path once on a throw-away listener, so the classes it needs are loaded before a
-   * {@code SIGTERM} has to release the real ports within milliseconds.
-   */
-  static Future<Void> warmUp(io.vertx.core.Vertx vertx) {
-    // one real exchange over loopback also loads the HTTP codecs and the client, so the first proxied requests
-    // are not slowed by class loading (which would skew timing-sensitive balancing such as least_conn)
-    return vertx.createHttpServer().requestHandler(r -> r.body().onComplete(b -> r.response().end("warm")))
-        .listen(0, "127.0.0.1")
-        .compose(server -> {
-          io.vertx.core.http.HttpClient client = vertx.createHttpClient();
-          return client.request(io.vertx.core.http.HttpMethod.GET, server.actualPort(), "127.0.0.1", "/")
-              .compose(req -> req.send()).compose(resp -> resp.body())
-              .eventually(client::close)
-              .transform(x -> {
-                Channel ch = channelOf(server);
-                if (ch != null) {
-                  ch.close().awaitUninterruptibly(1000);
-                }
-                return server.close();
-              });
-        }).recover(e -> Future.succeededFuture());
   }
 
   private static Object field(Object target, String name) throws ReflectiveOperationException {

@@ -18,12 +18,14 @@ import io.xgate.gateway.config.LocationConfig;
 import io.xgate.gateway.config.ProxyPass;
 import io.xgate.gateway.config.ProxySettings;
 import io.xgate.gateway.log.AccessLog;
+import io.xgate.gateway.log.ErrorLog;
 import io.xgate.gateway.log.LogFile;
 import io.xgate.gateway.proxy.ErrorPages;
 import io.xgate.gateway.proxy.ProxyRequest;
 import io.xgate.gateway.proxy.RequestVariables;
 import io.xgate.gateway.proxy.ResponseHeaders;
 import io.xgate.gateway.upstream.Upstream;
+import io.xgate.spi.BalancerRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -43,19 +45,37 @@ import java.util.function.Supplier;
 public final class ServerVerticle extends VerticleBase {
 
   private final Supplier<Generation> generations;
+  private final BalancerRegistry providers;
+  private final ErrorLog errorLog;
   private final Map<String, HttpServer> servers = new HashMap<>();
   private final Map<HttpServer, io.netty.channel.Channel> listenChannels = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<Upstream, HttpClient> clients = new IdentityHashMap<>();
   private Generation applied;
 
-  /** @param generations the current generation, read on every request */
-  public ServerVerticle(Supplier<Generation> generations) {
+  /**
+   * @param generations the current generation, read on every request
+   * @param providers the balancer providers, for the start's {@link WarmUp}
+   * @param errorLog where a failed warm-up is reported
+   */
+  public ServerVerticle(Supplier<Generation> generations, BalancerRegistry providers, ErrorLog errorLog) {
     this.generations = generations;
+    this.providers = providers;
+    this.errorLog = errorLog;
   }
 
+  /** Warms the request path up ({@link WarmUp}); serving starts with the first {@link #apply}. */
   @Override
   public Future<?> start() {
-    return ListenerSockets.warmUp(vertx).compose(x -> apply(generations.get()));
+    return WarmUp.run(vertx, providers, (req, warm) -> handle(req, warm, WarmUp.listenKey(warm)))
+        .onComplete(x -> {
+          // only the warm-up's client exists yet
+          clients.values().forEach(HttpClient::close);
+          clients.clear();
+        })
+        .recover(e -> {
+          errorLog.warn("warm-up of the request path failed: " + e.getMessage());
+          return Future.succeededFuture();
+        });
   }
 
   /**
@@ -63,6 +83,18 @@ public final class ServerVerticle extends VerticleBase {
    * retires the old generation's clients gracefully. Runs on this verticle's event loop.
    */
   public Future<Void> apply(Generation generation) {
+    Generation old = applied;
+    applied = generation;
+    if (old != null && old != generation) {
+      for (Map.Entry<Upstream, HttpClient> e : new ArrayList<>(clients.entrySet())) {
+        if (generation.upstreams().get(e.getKey().name()) != e.getKey()) {
+          clients.remove(e.getKey());
+          e.getValue().shutdown(60, TimeUnit.SECONDS);
+        }
+      }
+    }
+    // created before the first request needs one: a client's creation costs milliseconds
+    generation.upstreams().all().values().forEach(this::client);
     List<Future<?>> pending = new ArrayList<>();
     for (Map.Entry<String, Listen> e : generation.listens().entrySet()) {
       if (!servers.containsKey(e.getKey())) {
@@ -87,17 +119,9 @@ public final class ServerVerticle extends VerticleBase {
     }
     for (String key : new ArrayList<>(servers.keySet())) {
       if (!generation.listens().containsKey(key)) {
-        pending.add(servers.remove(key).shutdown(30, TimeUnit.SECONDS));
-      }
-    }
-    Generation old = applied;
-    applied = generation;
-    if (old != null && old != generation) {
-      for (Map.Entry<Upstream, HttpClient> e : new ArrayList<>(clients.entrySet())) {
-        if (generation.upstreams().get(e.getKey().name()) != e.getKey()) {
-          clients.remove(e.getKey());
-          e.getValue().shutdown(60, TimeUnit.SECONDS);
-        }
+        HttpServer removed = servers.remove(key);
+        listenChannels.remove(removed);
+        pending.add(removed.shutdown(30, TimeUnit.SECONDS));
       }
     }
     return Future.all(pending).mapEmpty();
@@ -117,7 +141,10 @@ public final class ServerVerticle extends VerticleBase {
   }
 
   private void handle(HttpServerRequest req, String listenKey) {
-    Generation g = generations.get();
+    handle(req, generations.get(), listenKey);
+  }
+
+  private void handle(HttpServerRequest req, Generation g, String listenKey) {
     VirtualHosts hosts = g.hosts(listenKey);
     if (hosts == null) {
       req.connection().close();   // the address was removed by a reload
@@ -271,6 +298,11 @@ public final class ServerVerticle extends VerticleBase {
       Future.join(all).<Void>mapEmpty().onComplete(done);
     });
     return done.future();
+  }
+
+  /** The listening channels of this instance (Vert.x shares them among the instances). */
+  public java.util.Collection<io.netty.channel.Channel> listenChannels() {
+    return List.copyOf(listenChannels.values());
   }
 
   /** Closes the listening sockets at once, from the calling thread (fast shutdown: the process exits next). */

@@ -1,0 +1,146 @@
+package io.xgate.gateway.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.xgate.gateway.config.ConfigLoader;
+import io.xgate.gateway.config.GatewayConfig;
+import io.xgate.gateway.config.NginxConfigParser;
+import io.xgate.gateway.upstream.UpstreamRegistry;
+import io.xgate.spi.BalancerRegistry;
+import io.xgate.spi.ConfigException;
+import io.xgate.spi.TimeSource;
+import io.vertx.core.Promise;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayDeque;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * Sends a few requests through the whole request path once, before a worker serves: listener, location routing,
+ * {@code return}, {@code proxy_pass} with a balancer selection, the origin client, request and response bodies,
+ * and the fast-shutdown close of a listener. A cold JVM spends about 15 ms loading and linking that code on its
+ * first request, which would land on the first real requests and skew what depends on timing (least_conn counts
+ * overlapping requests; {@code proxy_next_upstream_timeout}, {@code SIGTERM} releasing the port at once).
+ *
+ * <p>The warm-up has its own config, upstream and origin: one throwaway listener on an ephemeral loopback port
+ * that is both the proxy ({@code location /proxy/}) and its origin ({@code location /origin/}). No configured peer
+ * is contacted and no configured balancer is touched, so the first real request meets the balancers in their
+ * initial state, as nginx's would.
+ */
+public final class WarmUp {
+
+  /** The warm-up's upstream, which the verticle's origin clients must not keep. */
+  static final String UPSTREAM = "xgate_warm_up";
+
+  private WarmUp() {
+  }
+
+  /**
+   * Runs the warm-up on the calling event loop.
+   *
+   * @param handler the worker's request handling, given the warm-up generation and its listen key
+   * @return completes when done; fails when a warm-up request did not get its answer (a bug in the request path;
+   *     the worker can serve all the same, only colder)
+   */
+  static Future<Void> run(Vertx vertx, BalancerRegistry providers,
+      BiConsumer<HttpServerRequest, Generation> handler) {
+    Generation[] warm = new Generation[1];
+    HttpServer server = vertx.createHttpServer().requestHandler(req -> handler.accept(req, warm[0]));
+    return server.listen(0, "127.0.0.1").compose(bound -> {
+      try {
+        warm[0] = generation(bound.actualPort(), providers);
+      } catch (ConfigException | IOException e) {
+        return Future.failedFuture(e);
+      }
+      HttpClient client = vertx.createHttpClient();
+      int port = bound.actualPort();
+      return client.request(HttpMethod.GET, port, "127.0.0.1", "/proxy/get")
+          .compose(req -> req.send()).compose(WarmUp::expectWarm)
+          .compose(x -> client.request(HttpMethod.POST, port, "127.0.0.1", "/proxy/post"))
+          .compose(req -> req.send("body")).compose(WarmUp::expectWarm)
+          .eventually(client::close);
+    }).transform(outcome -> {
+      ListenerSockets.closeNow(server, ListenerSockets.channelOf(server), 1000);
+      if (warm[0] != null) {
+        warm[0].upstreams().close();
+      }
+      return server.close().transform(x -> outcome.succeeded() ? Future.<Void>succeededFuture()
+          : Future.<Void>failedFuture(outcome.cause()));
+    });
+  }
+
+  private static Future<Void> expectWarm(HttpClientResponse response) {
+    return response.body().compose(body -> response.statusCode() == 200 && body.toString().equals("warm")
+        ? Future.<Void>succeededFuture()
+        : Future.<Void>failedFuture("warm-up request got " + response.statusCode() + " " + body));
+  }
+
+  private static Generation generation(int port, BalancerRegistry providers) throws ConfigException, IOException {
+    String text = "http {\n"
+        + "  access_log off;\n"
+        + "  upstream " + UPSTREAM + " { server 127.0.0.1:" + port + "; keepalive 1; }\n"
+        + "  server {\n"
+        + "    listen 127.0.0.1:" + port + ";\n"
+        + "    location /origin/ { return 200 \"warm\"; }\n"
+        + "    location /proxy/ { proxy_pass http://" + UPSTREAM + "/origin/;"
+        + " add_header X-Upstream-Addr $upstream_addr always; proxy_set_header Connection \"\"; }\n"
+        + "  }\n"
+        + "}\n";
+    Path file = Path.of("warm-up.conf").toAbsolutePath();
+    GatewayConfig config = new ConfigLoader(providers, file.getParent())
+        .build(file, new NginxConfigParser(file.getParent()).parseText(text, file.toString()));
+    return new Generation(config, UpstreamRegistry.build(config, providers, TimeSource.SYSTEM, null), Map.of());
+  }
+
+  /**
+   * Completes once the process has gone quiet after the warm-up (it used at most a fifth of one CPU over the last
+   * 50 ms), or after {@code maxMillis}. Right after the warm-up the JIT compiler keeps a CPU busy for a few hundred
+   * milliseconds; a gateway that opened its ports then would serve its first requests, and react to signals,
+   * several milliseconds slower than it does a moment later.
+   */
+  public static Future<Void> settle(Vertx vertx, long maxMillis) {
+    if (!(ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os)
+        || os.getProcessCpuTime() < 0) {
+      return Future.succeededFuture();
+    }
+    long windowNanos = 50_000_000L;
+    long start = System.nanoTime();
+    ArrayDeque<long[]> samples = new ArrayDeque<>();   // {wall nanos, process cpu nanos}
+    samples.add(new long[] {start, os.getProcessCpuTime()});
+    Promise<Void> settled = Promise.promise();
+    vertx.setPeriodic(10, id -> {
+      long now = System.nanoTime();
+      long cpu = os.getProcessCpuTime();
+      samples.add(new long[] {now, cpu});
+      // keep the newest sample that is at least a window old, and the ones after it
+      while (samples.size() > 2 && now - secondOf(samples)[0] >= windowNanos) {
+        samples.pollFirst();
+      }
+      long[] oldest = samples.peekFirst();
+      boolean quiet = now - oldest[0] >= windowNanos && (cpu - oldest[1]) * 5 <= now - oldest[0];
+      if (quiet || now - start >= maxMillis * 1_000_000L) {
+        vertx.cancelTimer(id);
+        settled.complete();
+      }
+    });
+    return settled.future();
+  }
+
+  private static long[] secondOf(ArrayDeque<long[]> samples) {
+    var it = samples.iterator();
+    it.next();
+    return it.next();
+  }
+
+  /** The listen key every warm-up request arrives on. */
+  static String listenKey(Generation warm) {
+    return warm.listens().keySet().iterator().next();
+  }
+}
