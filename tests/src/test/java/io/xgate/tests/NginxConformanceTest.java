@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -18,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The gateway reproduces nginx 1.22.1's peer choices, tried lists and statuses request for request, for every
  * recorded deterministic vector (round robin, passive failures, next upstream, hash, hash consistent, ip_hash,
  * least_conn), with one worker event loop and with two (the
- * balancer is shared, so sequential requests see nginx's sequence either way).
+ * balancer is shared, so sequential requests see nginx's sequence either way); and the random ones' distributions
+ * within the tolerance each vector states.
  */
 class NginxConformanceTest {
 
@@ -61,6 +64,47 @@ class NginxConformanceTest {
     }
     assertThat(mismatches).as(name + " (" + workers + " workers)").isEmpty();
     assertThat(got).hasSize(vector.getJsonArray("expect").size());
+  }
+
+  private static final String[] DISTRIBUTIONS = {"random_distribution", "random_two_distribution"};
+
+  @TestFactory
+  Stream<DynamicTest> randomDistributionsMatchNginxsWithinTheirTolerance() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (int workers : new int[] {1, 2}) {
+      for (String name : DISTRIBUTIONS) {
+        tests.add(DynamicTest.dynamicTest(name + " with worker_processes " + workers,
+            () -> replayDistribution(name, workers)));
+      }
+    }
+    return tests.stream();
+  }
+
+  /**
+   * Each peer's count is within {@code tolerance_sigmas} binomial standard deviations of
+   * {@code requests * expected_share}, the share nginx's rule gives (for {@code random two}, skewed by its tie rule).
+   */
+  private void replayDistribution(String name, int workers) throws Exception {
+    JsonObject vector = VectorReplay.load("/conformance/nginx/" + name + ".json");
+    JsonObject dist = vector.getJsonObject("expect_distribution");
+    Path wd = Files.createDirectories(temp.resolve(name + "-" + workers));
+    List<VectorReplay.Result> got = VectorReplay.run(vector, workers, wd, freePort());
+    Map<String, Integer> counts = new TreeMap<>();
+    for (VectorReplay.Result r : got) {
+      assertThat(r.status()).as(name + ": " + r).isEqualTo(200);
+      counts.merge(r.servedBy(), 1, Integer::sum);
+    }
+    JsonObject shares = dist.getJsonObject("expected_share");
+    assertThat(counts.keySet()).as(name + " peers").isSubsetOf(shares.fieldNames());
+    int n = got.size();
+    double sigmas = dist.getDouble("tolerance_sigmas", 5.0);
+    for (String addr : shares.fieldNames()) {
+      double p = shares.getDouble(addr);
+      double mean = n * p;
+      double sd = Math.sqrt(n * p * (1 - p));
+      assertThat((double) counts.getOrDefault(addr, 0)).as(name + " (" + workers + " workers) " + addr + " of " + counts)
+          .isBetween(mean - sigmas * sd, mean + sigmas * sd);
+    }
   }
 
   private static int freePort() throws IOException {
