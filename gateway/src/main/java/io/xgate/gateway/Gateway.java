@@ -13,6 +13,7 @@ import io.xgate.gateway.http.ServerVerticle;
 import io.xgate.gateway.http.WarmUp;
 import io.xgate.gateway.log.ErrorLog;
 import io.xgate.gateway.log.LogFile;
+import io.xgate.gateway.upstream.LeaseRegistry;
 import io.xgate.gateway.upstream.UpstreamRegistry;
 import io.xgate.spi.BalancerRegistry;
 import io.xgate.spi.ConfigException;
@@ -53,6 +54,7 @@ public final class Gateway {
   private final List<String> deployments = new ArrayList<>();
   private volatile boolean reloading;
   private volatile boolean nativeListenerShutdown;
+  private final LeaseRegistry leases;
 
   private Gateway(Vertx vertx, Path configFile, Path prefix, BalancerRegistry providers, ErrorLog errorLog) {
     this.vertx = vertx;
@@ -60,6 +62,7 @@ public final class Gateway {
     this.prefix = prefix;
     this.providers = providers;
     this.errorLog = errorLog;
+    this.leases = new LeaseRegistry(() -> current.get().upstreams(), vertx);
   }
 
   /**
@@ -97,7 +100,7 @@ public final class Gateway {
     Promise<Gateway> started = Promise.promise();
     // every worker warms up, and the JVM calms down, before any worker listens
     vertx.deployVerticle(() -> {
-      ServerVerticle v = new ServerVerticle(gw.current::get, providers, errorLog);
+      ServerVerticle v = new ServerVerticle(gw.current::get, providers, errorLog, gw.leases);
       gw.verticles.add(v);
       return v;
     }, new DeploymentOptions().setInstances(config.workerProcesses()))
@@ -142,6 +145,14 @@ public final class Gateway {
   /** The error log. */
   public ErrorLog errorLog() {
     return errorLog;
+  }
+
+  /**
+   * Peer selection without proxying: leases on the served upstreams' peers, whose outcomes the caller reports
+   * ({@code upstream_by_bgn} locations answer from the same registry).
+   */
+  public LeaseRegistry leases() {
+    return leases;
   }
 
   /** The Vert.x instance the gateway runs on. */
@@ -254,6 +265,7 @@ public final class Gateway {
   }
 
   private Future<Void> shutdown() {
+    leases.closeAll();
     return vertx.close().onComplete(ar -> {
       Generation g = current.get();
       if (g != null) {

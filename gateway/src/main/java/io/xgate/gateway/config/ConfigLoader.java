@@ -67,6 +67,7 @@ public final class ConfigLoader {
   private final Map<String, Spec> specs = new HashMap<>();
   private GatewayConfig config;
   private final Map<LocationConfig, ConfigNode> proxyPassNodes = new LinkedHashMap<>();
+  private final Map<LocationConfig, ConfigNode> upstreamByBgnNodes = new LinkedHashMap<>();
   private final Map<UpstreamConfig, Set<String>> upstreamParams = new HashMap<>();
 
   /**
@@ -91,6 +92,7 @@ public final class ConfigLoader {
   public GatewayConfig build(Path file, List<ConfigNode> nodes) throws ConfigException {
     config = new GatewayConfig(file, prefix);
     proxyPassNodes.clear();
+    upstreamByBgnNodes.clear();
     upstreamParams.clear();
     walk(nodes, Ctx.MAIN, config);
     resolve();
@@ -202,6 +204,17 @@ public final class ConfigLoader {
       proxyPassNodes.put(loc, n);
     });
     define("return", EnumSet.of(Ctx.LOCATION), 1, 2, false, (n, t) -> returnDirective(n, (LocationConfig) t));
+    define("upstream_by_bgn", EnumSet.of(Ctx.LOCATION), 1, 1, false, (n, t) -> {
+      LocationConfig loc = (LocationConfig) t;
+      if (loc.upstreamByBgn != null) {
+        throw n.error("\"upstream_by_bgn\" directive is duplicate");
+      }
+      if (loc.returnStatus != null) {
+        throw n.error("\"upstream_by_bgn\" cannot be combined with \"return\"");
+      }
+      loc.upstreamByBgn = complex(n, n.arg(0));
+      upstreamByBgnNodes.put(loc, n);
+    });
 
     // ---- upstream
     define("keepalive", EnumSet.of(Ctx.UPSTREAM), 1, 1, false, (n, t) -> {
@@ -292,6 +305,11 @@ public final class ConfigLoader {
       s.addHeaders.add(new HeaderValue(n.arg(0), complex(n, n.arg(1)), always));
     });
     define("access_log", HSL, 1, 6, false, (n, t) -> accessLog(n, settingsOf(t)));
+    define("upstream_by_bgn_lease_timeout", HSL, 1, 1, false, (n, t) -> {
+      ProxySettings s = settingsOf(t);
+      duplicate(n, s.leaseTimeoutMs);
+      s.leaseTimeoutMs = time(n, n.arg(0));
+    });
     define("client_max_body_size", HSL, 1, 1, false, (n, t) -> {
       ProxySettings s = settingsOf(t);
       duplicate(n, s.clientMaxBodySize);
@@ -578,14 +596,18 @@ public final class ConfigLoader {
     }
     server.locations.add(loc);
     walk(n.children(), Ctx.LOCATION, loc);
-    if (!proxyPassNodes.containsKey(loc) && loc.returnStatus == null) {
-      throw n.error("location \"" + pattern + "\" has no handler: it needs \"proxy_pass\" or \"return\"");
+    if (!proxyPassNodes.containsKey(loc) && loc.returnStatus == null && loc.upstreamByBgn == null) {
+      throw n.error("location \"" + pattern + "\" has no handler: it needs \"proxy_pass\", \"return\" or "
+          + "\"upstream_by_bgn\"");
     }
   }
 
   private void returnDirective(ConfigNode n, LocationConfig loc) throws ConfigException {
     if (loc.returnStatus != null || proxyPassNodes.containsKey(loc)) {
       throw n.error("\"return\" directive is duplicate");
+    }
+    if (loc.upstreamByBgn != null) {
+      throw n.error("\"return\" cannot be combined with \"upstream_by_bgn\"");
     }
     String first = n.arg(0);
     long status = ConfigValues.parseNumber(first);
@@ -722,6 +744,12 @@ public final class ConfigLoader {
     }
     for (Map.Entry<LocationConfig, ConfigNode> e : proxyPassNodes.entrySet()) {
       e.getKey().proxyPass = proxyPass(e.getValue());
+    }
+    for (Map.Entry<LocationConfig, ConfigNode> e : upstreamByBgnNodes.entrySet()) {
+      String name = e.getValue().arg(0);
+      if (name.indexOf('$') < 0 && !config.upstreams.containsKey(name)) {
+        throw e.getValue().error("no upstream \"" + name + "\" for \"upstream_by_bgn\"");
+      }
     }
   }
 

@@ -19,6 +19,7 @@ public final class LocationConfig {
   ProxyPass proxyPass;
   Integer returnStatus;
   ComplexValue returnText;
+  ComplexValue upstreamByBgn;
   ProxySettings settings = new ProxySettings();
 
   LocationConfig(Match match, String pattern, String file, int line) {
@@ -56,6 +57,14 @@ public final class LocationConfig {
   /** The {@code return} text or URL, or {@code null}. */
   public ComplexValue returnText() {
     return returnText;
+  }
+
+  /**
+   * {@code upstream_by_bgn NAME}: the upstream (name, possibly with variables) whose peer choice this location
+   * answers instead of proxying, or {@code null}. It takes the place of {@code proxy_pass} in the same location.
+   */
+  public ComplexValue upstreamByBgn() {
+    return upstreamByBgn;
   }
 
   /** The merged settings (after the config is built). */

@@ -24,6 +24,7 @@ public final class ProxySettings {
   Boolean proxyBuffering;
   Long keepaliveTimeoutMs;
   Long keepaliveRequests;
+  Long leaseTimeoutMs;
 
   /** nginx's defaults for everything here. */
   public static final ProxySettings DEFAULTS = defaults();
@@ -44,6 +45,7 @@ public final class ProxySettings {
     s.proxyBuffering = Boolean.FALSE;
     s.keepaliveTimeoutMs = 75_000L;
     s.keepaliveRequests = 1000L;
+    s.leaseTimeoutMs = 60_000L;
     return s;
   }
 
@@ -64,6 +66,7 @@ public final class ProxySettings {
     s.proxyBuffering = proxyBuffering != null ? proxyBuffering : parent.proxyBuffering;
     s.keepaliveTimeoutMs = keepaliveTimeoutMs != null ? keepaliveTimeoutMs : parent.keepaliveTimeoutMs;
     s.keepaliveRequests = keepaliveRequests != null ? keepaliveRequests : parent.keepaliveRequests;
+    s.leaseTimeoutMs = leaseTimeoutMs != null ? leaseTimeoutMs : parent.leaseTimeoutMs;
     return s;
   }
 
@@ -118,6 +121,14 @@ public final class ProxySettings {
   }
 
   /** Client-side {@code keepalive_timeout}; 0 disables client keep-alive. */
+  /**
+   * {@code upstream_by_bgn_lease_timeout}: how long an {@code upstream_by_bgn} lease stays open unreported before
+   * it is closed as a request that did not fail.
+   */
+  public long leaseTimeoutMs() {
+    return leaseTimeoutMs;
+  }
+
   public long keepaliveTimeoutMs() {
     return keepaliveTimeoutMs;
   }

@@ -21,9 +21,11 @@ import io.xgate.gateway.log.AccessLog;
 import io.xgate.gateway.log.ErrorLog;
 import io.xgate.gateway.log.LogFile;
 import io.xgate.gateway.proxy.ErrorPages;
+import io.xgate.gateway.proxy.PeerChoice;
 import io.xgate.gateway.proxy.ProxyRequest;
 import io.xgate.gateway.proxy.RequestVariables;
 import io.xgate.gateway.proxy.ResponseHeaders;
+import io.xgate.gateway.upstream.LeaseRegistry;
 import io.xgate.gateway.upstream.Upstream;
 import io.xgate.spi.BalancerRegistry;
 import java.util.ArrayList;
@@ -47,6 +49,7 @@ public final class ServerVerticle extends VerticleBase {
   private final Supplier<Generation> generations;
   private final BalancerRegistry providers;
   private final ErrorLog errorLog;
+  private final LeaseRegistry leases;
   private final Map<String, HttpServer> servers = new HashMap<>();
   private final Map<HttpServer, io.netty.channel.Channel> listenChannels = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<Upstream, HttpClient> clients = new IdentityHashMap<>();
@@ -56,11 +59,14 @@ public final class ServerVerticle extends VerticleBase {
    * @param generations the current generation, read on every request
    * @param providers the balancer providers, for the start's {@link WarmUp}
    * @param errorLog where a failed warm-up is reported
+   * @param leases the peer leases {@code upstream_by_bgn} locations hand out
    */
-  public ServerVerticle(Supplier<Generation> generations, BalancerRegistry providers, ErrorLog errorLog) {
+  public ServerVerticle(Supplier<Generation> generations, BalancerRegistry providers, ErrorLog errorLog,
+      LeaseRegistry leases) {
     this.generations = generations;
     this.providers = providers;
     this.errorLog = errorLog;
+    this.leases = leases;
   }
 
   /** Warms the request path up ({@link WarmUp}); serving starts with the first {@link #apply}. */
@@ -186,6 +192,10 @@ public final class ServerVerticle extends VerticleBase {
       returnResponse(req, loc, vars, g);
       return;
     }
+    if (loc.upstreamByBgn() != null) {
+      answerPeerChoice(req, loc, vars, g);
+      return;
+    }
     ProxyPass pass = loc.proxyPass();
     Upstream upstream = g.upstreams().get(pass.upstream() != null ? pass.upstream() : pass.proxyHost());
     req.pause();
@@ -246,6 +256,21 @@ public final class ServerVerticle extends VerticleBase {
       }
     }
     finish(req, status, body, loc.settings(), vars, g);
+  }
+
+  /** {@code upstream_by_bgn}: the peer choice instead of a proxied response ({@link PeerChoice}). */
+  private void answerPeerChoice(HttpServerRequest req, LocationConfig loc, RequestVariables vars, Generation g) {
+    PeerChoice.Answer a = PeerChoice.handle(req, loc, vars, leases);
+    req.response().headers().addAll(a.headers());
+    boolean addHeaderNamesIt = loc.settings().addHeaders().stream()
+        .anyMatch(h -> h.name().equalsIgnoreCase(PeerChoice.ADDR_HEADER));
+    if (!addHeaderNamesIt && !vars.attemptsEmpty()) {
+      req.response().headers().set(PeerChoice.ADDR_HEADER, vars.variable("upstream_addr"));
+    }
+    if (!req.isEnded()) {
+      req.resume();   // a report's body, if any, is not read: drain it so the connection stays usable
+    }
+    finish(req, a.status(), a.body(), loc.settings(), vars, g);
   }
 
   private void plainStatus(HttpServerRequest req, int status, ProxySettings s, RequestVariables vars, Generation g) {

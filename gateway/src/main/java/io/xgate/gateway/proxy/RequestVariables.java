@@ -64,6 +64,11 @@ public final class RequestVariables implements RequestView {
   }
 
   /** Adds to {@code $body_bytes_sent}. */
+  /** Whether no upstream attempt (nor "no live upstreams" mark) was recorded. */
+  public boolean attemptsEmpty() {
+    return attempts.isEmpty();
+  }
+
   public void addBodyBytes(long n) {
     bodyBytesSent += n;
   }

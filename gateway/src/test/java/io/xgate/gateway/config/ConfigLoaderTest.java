@@ -163,4 +163,26 @@ class ConfigLoaderTest {
     GatewayConfig c = load("worker_processes 2;\nevents { worker_connections 4096; }\nhttp { }\n");
     assertThat(c.workerProcesses()).isEqualTo(2);
   }
+
+  @Test
+  void upstreamByBgnNamesAKnownUpstreamAndStandsInForProxyPass() throws Exception {
+    GatewayConfig c = load("http {\n" + UPSTREAM + " upstream_by_bgn_lease_timeout 5s;\n"
+        + " server { listen 127.0.0.1:8080;\n  location /pick { upstream_by_bgn u; }\n"
+        + "  location /by-host { upstream_by_bgn $host; }\n"
+        + "  location / { proxy_pass http://u; upstream_by_bgn u; }\n }\n}");
+    LocationConfig pick = c.servers().get(0).locations().get(0);
+    assertThat(pick.upstreamByBgn().toString()).isEqualTo("u");
+    assertThat(pick.settings().leaseTimeoutMs()).isEqualTo(5000);
+    assertThat(c.servers().get(0).locations().get(1).upstreamByBgn().isConstant()).isFalse();
+    assertThat(c.servers().get(0).locations().get(2).upstreamByBgn()).isNotNull();
+
+    assertError("http {\n" + UPSTREAM + " server { listen 127.0.0.1:8080;\n  location / { upstream_by_bgn v; }\n }\n}",
+        "no upstream \"v\" for \"upstream_by_bgn\" in FILE:4");
+    assertError("http {\n" + UPSTREAM + " server { listen 127.0.0.1:8080;\n"
+        + "  location / { return 200; upstream_by_bgn u; }\n }\n}",
+        "\"upstream_by_bgn\" cannot be combined with \"return\" in FILE:4");
+    assertError("http {\n" + UPSTREAM + " server { listen 127.0.0.1:8080;\n"
+        + "  location / { upstream_by_bgn u; upstream_by_bgn u; }\n }\n}",
+        "\"upstream_by_bgn\" directive is duplicate in FILE:4");
+  }
 }

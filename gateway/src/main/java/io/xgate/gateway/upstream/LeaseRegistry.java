@@ -1,0 +1,191 @@
+package io.xgate.gateway.upstream;
+
+import io.vertx.core.Vertx;
+import io.xgate.spi.Outcome;
+import io.xgate.spi.Peer;
+import io.xgate.spi.PeerLease;
+import io.xgate.spi.PeerLeases;
+import io.xgate.spi.RequestView;
+import io.xgate.spi.Selection;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The gateway's {@link PeerLeases}: leases drawn from the upstreams being served (after a reload, new leases use
+ * the new upstreams; open ones finish on the old). Every open lease has a timer that closes it after its timeout,
+ * so a caller that never reports leaks no {@code conns} count.
+ */
+public final class LeaseRegistry implements PeerLeases {
+
+  /** The lease timeout of {@link #select(String, RequestView)}. */
+  public static final long DEFAULT_TIMEOUT_MS = 60_000;
+
+  private final Supplier<UpstreamRegistry> upstreams;
+  private final Vertx vertx;
+  private final Map<String, Lease> open = new ConcurrentHashMap<>();
+  private final SecureRandom random = new SecureRandom();
+
+  /**
+   * @param upstreams the upstreams being served, read at every {@link #select}
+   * @param vertx runs the expiry timers
+   */
+  public LeaseRegistry(Supplier<UpstreamRegistry> upstreams, Vertx vertx) {
+    this.upstreams = upstreams;
+    this.vertx = vertx;
+  }
+
+  @Override
+  public PeerLease select(String upstream, RequestView request) {
+    return select(upstream, request, DEFAULT_TIMEOUT_MS);
+  }
+
+  /** {@link #select(String, RequestView)} with a lease timeout of {@code timeoutMs} (at least 1 ms). */
+  public PeerLease select(String upstream, RequestView request, long timeoutMs) {
+    Upstream u = upstreams.get().get(upstream);
+    if (u == null) {
+      throw new IllegalArgumentException("no upstream \"" + upstream + "\"");
+    }
+    Lease lease = new Lease(newId(), u.name(), u.balancer().select(request));
+    if (lease.first() != null) {
+      open.put(lease.id, lease);
+      lease.timer = vertx.setTimer(Math.max(1, timeoutMs), t -> lease.close());
+      if (!lease.isOpen()) {   // closed by another thread before the timer was set
+        vertx.cancelTimer(lease.timer);
+      }
+    }
+    return lease;
+  }
+
+  @Override
+  public PeerLease find(String id) {
+    return id == null ? null : open.get(id);
+  }
+
+  /** How many leases are open. */
+  public int openCount() {
+    return open.size();
+  }
+
+  /** Closes every open lease (at stop). */
+  public void closeAll() {
+    open.values().forEach(Lease::close);
+  }
+
+  private String newId() {
+    byte[] bytes = new byte[12];
+    random.nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
+  }
+
+  /** One lease: a balancer selection plus the attempt under way, as a proxied request keeps them. */
+  private final class Lease implements PeerLease {
+
+    private final String id;
+    private final String upstream;
+    private final Selection selection;
+    private final StringBuilder tried = new StringBuilder();
+    private int triesLeft;
+    private Peer current;
+    private boolean closed;
+    private long timer = -1;
+
+    Lease(String id, String upstream, Selection selection) {
+      this.id = id;
+      this.upstream = upstream;
+      this.selection = selection;
+      this.triesLeft = selection.tries();
+    }
+
+    /** The first pick; closes the lease when there is no peer. */
+    synchronized Peer first() {
+      return pick();
+    }
+
+    @Override
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public String upstream() {
+      return upstream;
+    }
+
+    @Override
+    public synchronized Peer peer() {
+      return current;
+    }
+
+    @Override
+    public synchronized void report(Outcome outcome, long responseTimeMillis) {
+      if (closed || current == null) {
+        return;
+      }
+      end(outcome);
+      if (outcome == Outcome.SUCCESS) {
+        close();
+      }
+    }
+
+    @Override
+    public synchronized Peer next() {
+      if (closed) {
+        return null;
+      }
+      if (current != null) {
+        end(Outcome.FAILURE);
+      }
+      return pick();
+    }
+
+    @Override
+    public synchronized String tried() {
+      return tried.toString();
+    }
+
+    @Override
+    public synchronized boolean isOpen() {
+      return !closed;
+    }
+
+    @Override
+    public synchronized void close() {
+      if (closed) {
+        return;
+      }
+      if (current != null) {
+        end(Outcome.SUCCESS);
+      }
+      closed = true;
+      open.remove(id);
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+      }
+    }
+
+    private Peer pick() {
+      Peer p = triesLeft > 0 ? selection.next() : null;
+      if (p == null) {
+        close();
+        return null;
+      }
+      current = p;
+      if (tried.length() > 0) {
+        tried.append(", ");
+      }
+      tried.append(p.name());
+      return p;
+    }
+
+    /** Reports the current attempt, using up one try (nginx's peer.free and tries rule, as ProxyRequest does). */
+    private void end(Outcome outcome) {
+      Peer p = current;
+      current = null;
+      selection.report(p, outcome);
+      triesLeft = Math.max(0, Math.min(triesLeft - 1, selection.tries()));
+    }
+  }
+}
