@@ -1,0 +1,119 @@
+package io.xgate.gateway.vertx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.Address;
+import io.vertx.core.net.AddressResolver;
+import io.vertx.core.net.SocketAddress;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A plain Vert.x HttpClient balances with nginx's rules through {@link XgateLoadBalancer}. */
+class XgateLoadBalancerTest {
+
+  /** The service the client asks for; the resolver maps it to the origins. */
+  private record Service(String name) implements Address {
+  }
+
+  private Vertx vertx;
+  private final List<SocketAddress> origins = new ArrayList<>();
+
+  @BeforeEach
+  void startOrigins() throws Exception {
+    vertx = Vertx.vertx();
+    for (int i = 1; i <= 3; i++) {
+      String body = "origin " + i;
+      HttpServer s = await(vertx.createHttpServer().requestHandler(r -> r.response().end(body)).listen(0, "127.0.0.1"));
+      origins.add(SocketAddress.inetSocketAddress(s.actualPort(), "127.0.0.1"));
+    }
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    await(vertx.close());
+  }
+
+  @Test
+  void weightedRoundRobinInNginxsOrder() throws Exception {
+    HttpClientAgent client = client(XgateLoadBalancer.of(""), origins);
+    assertThat(bodies(client, null, 6)).containsExactly("origin 1", "origin 2", "origin 3", "origin 1", "origin 2",
+        "origin 3");
+  }
+
+  @Test
+  void hashOnTheRoutingKeySticksToOnePeer() throws Exception {
+    HttpClientAgent client = client(XgateLoadBalancer.of("hash $request_uri consistent;"), origins);
+    List<String> a = bodies(client, "/objects/42", 4);
+    assertThat(a).containsOnly(a.get(0));
+  }
+
+  @Test
+  void aRefusedPeerCountsAgainstMaxFailsAndIsSkippedUntilFailTimeout() throws Exception {
+    List<SocketAddress> withDead = new ArrayList<>(origins.subList(0, 2));
+    withDead.add(0, SocketAddress.inetSocketAddress(freePort(), "127.0.0.1"));   // nothing listens there
+    HttpClientAgent client = client(XgateLoadBalancer.of("", "max_fails=1 fail_timeout=30s"), withDead);
+    List<String> got = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      got.add(await(client.request(options(null)).compose(r -> r.send()).compose(r -> r.body())
+          .map(b -> b.toString()).recover(e -> Future.succeededFuture("refused"))));
+    }
+    // the dead first peer is tried once, then disabled: the other two alternate
+    assertThat(got).containsExactly("refused", "origin 1", "origin 2", "origin 1", "origin 2");
+  }
+
+  @Test
+  void badDirectivesAreRejectedUpFront() {
+    assertThatThrownBy(() -> XgateLoadBalancer.of("hash;")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("invalid number of arguments in \"hash\" directive");
+    assertThatThrownBy(() -> XgateLoadBalancer.of("", "wieght=2")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("invalid parameter \"wieght=2\"");
+  }
+
+  private HttpClientAgent client(XgateLoadBalancer lb, List<SocketAddress> servers) {
+    return vertx.httpClientBuilder()
+        .withAddressResolver(AddressResolver.mappingResolver((Service s) -> servers))
+        .withLoadBalancer(lb)
+        .build();
+  }
+
+  private static RequestOptions options(String routingKey) {
+    RequestOptions o = new RequestOptions().setServer(new Service("origins")).setMethod(HttpMethod.GET)
+        .setURI(routingKey != null ? routingKey : "/");
+    if (routingKey != null) {
+      o.setRoutingKey(routingKey);
+    }
+    return o;
+  }
+
+  private static List<String> bodies(HttpClientAgent client, String routingKey, int n) throws Exception {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(await(client.request(options(routingKey)).compose(r -> r.send()).compose(r -> r.body()))
+          .toString());
+    }
+    return out;
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
