@@ -103,11 +103,7 @@ public final class PeerChoice {
     }
     Peer p = lease.peer();
     if (p == null) {
-      // nginx's "no live upstreams": the upstream's name stands in $upstream_addr
-      UpstreamAttempt mark = new UpstreamAttempt(lease.upstream(), System.nanoTime());
-      mark.status = 502;
-      mark.responseNanos = 0;
-      vars.attempts.add(mark);
+      vars.attempts.add(UpstreamAttempt.noLivePeer(lease.upstream()));
       return text(502, "no live upstreams in upstream \"" + lease.upstream() + "\"\n");
     }
     Answer a = text(200, p.host() + ":" + p.port() + "\n");

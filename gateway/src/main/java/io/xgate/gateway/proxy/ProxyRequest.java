@@ -115,11 +115,7 @@ public final class ProxyRequest {
   private void selectPeer() {
     Peer p = selection.next();
     if (p == null) {
-      // nginx's "no live upstreams": the upstream's name stands in the tried list, and the answer is 502
-      UpstreamAttempt mark = new UpstreamAttempt(upstream.name(), System.nanoTime());
-      mark.status = 502;
-      mark.responseNanos = 0;
-      vars.attempts.add(mark);
+      vars.attempts.add(UpstreamAttempt.noLivePeer(upstream.name()));
       finalizeWithStatus(502);
       return;
     }

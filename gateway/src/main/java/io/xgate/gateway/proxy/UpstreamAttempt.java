@@ -18,4 +18,12 @@ final class UpstreamAttempt {
     this.peer = peer;
     this.startNanos = startNanos;
   }
+
+  /** nginx's "no live upstreams" mark: the upstream's name stands in {@code $upstream_addr}, with status 502. */
+  static UpstreamAttempt noLivePeer(String upstream) {
+    UpstreamAttempt mark = new UpstreamAttempt(upstream, System.nanoTime());
+    mark.status = 502;
+    mark.responseNanos = 0;
+    return mark;
+  }
 }
