@@ -13,6 +13,7 @@ import io.xgate.gateway.http.ServerVerticle;
 import io.xgate.gateway.http.WarmUp;
 import io.xgate.gateway.log.ErrorLog;
 import io.xgate.gateway.log.LogFile;
+import io.xgate.gateway.proxy.RequestBody;
 import io.xgate.gateway.upstream.LeaseRegistry;
 import io.xgate.gateway.upstream.UpstreamRegistry;
 import io.xgate.spi.BalancerRegistry;
@@ -84,6 +85,7 @@ public final class Gateway {
       return Future.failedFuture(e);
     }
     ErrorLog errorLog = new ErrorLog(errorFile, config.errorLogLevel());
+    cleanBodyTempPaths(config);
     Vertx vertx = Vertx.vertx(new VertxOptions()
         .setEventLoopPoolSize(config.workerProcesses())
         .setPreferNativeTransport(true));
@@ -123,6 +125,18 @@ public final class Gateway {
           }
         });
     return started.future();
+  }
+
+  /** Deletes request bodies a crashed process left in the temp paths (they are its files only). */
+  private static void cleanBodyTempPaths(GatewayConfig config) {
+    Set<String> paths = new LinkedHashSet<>();
+    for (var server : config.servers()) {
+      paths.add(server.settings().clientBodyTempPath());
+      for (var loc : server.locations()) {
+        paths.add(loc.settings().clientBodyTempPath());
+      }
+    }
+    paths.forEach(p -> RequestBody.cleanTempPath(Path.of(p)));
   }
 
   private Generation generation(GatewayConfig config) throws ConfigException, IOException {

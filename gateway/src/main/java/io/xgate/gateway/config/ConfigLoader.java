@@ -47,8 +47,8 @@ public final class ConfigLoader {
    */
   private static final Set<String> NOT_SUPPORTED_YET = Set.of(
       "proxy_buffer_size", "proxy_buffers", "proxy_busy_buffers_size", "proxy_max_temp_file_size",
-      "proxy_temp_file_write_size", "proxy_temp_path", "proxy_request_buffering", "client_body_buffer_size",
-      "client_body_temp_path", "large_client_header_buffers", "map", "root", "alias", "index", "sendfile",
+      "proxy_temp_file_write_size", "proxy_temp_path", "large_client_header_buffers", "map", "root", "alias",
+      "index", "sendfile",
       "tcp_nopush", "tcp_nodelay", "default_type", "types", "gzip", "server_tokens", "proxy_intercept_errors",
       "proxy_redirect", "proxy_pass_request_headers", "proxy_pass_request_body", "proxy_hide_header",
       "proxy_pass_header", "proxy_cache", "proxy_cache_path", "proxy_cache_valid", "proxy_cache_key", "rewrite",
@@ -305,6 +305,24 @@ public final class ConfigLoader {
       s.addHeaders.add(new HeaderValue(n.arg(0), complex(n, n.arg(1)), always));
     });
     define("access_log", HSL, 1, 6, false, (n, t) -> accessLog(n, settingsOf(t)));
+    define("proxy_request_buffering", HSL, 1, 1, false, (n, t) -> {
+      ProxySettings s = settingsOf(t);
+      duplicate(n, s.requestBuffering);
+      s.requestBuffering = flag(n, n.arg(0));
+    });
+    define("client_body_buffer_size", HSL, 1, 1, false, (n, t) -> {
+      ProxySettings s = settingsOf(t);
+      duplicate(n, s.clientBodyBufferSize);
+      s.clientBodyBufferSize = size(n, n.arg(0));
+    });
+    define("client_body_temp_path", HSL, 1, 4, false, (n, t) -> {
+      ProxySettings s = settingsOf(t);
+      duplicate(n, s.clientBodyTempPath);
+      if (n.args().size() > 1) {
+        throw n.error("levels in \"client_body_temp_path\" are not supported yet");
+      }
+      s.clientBodyTempPath = path(n.arg(0));
+    });
     define("upstream_by_bgn_lease_timeout", HSL, 1, 1, false, (n, t) -> {
       ProxySettings s = settingsOf(t);
       duplicate(n, s.leaseTimeoutMs);
@@ -731,6 +749,9 @@ public final class ConfigLoader {
     ProxySettings http = config.httpSettings.inherit(ProxySettings.DEFAULTS);
     if (http.accessLogs == null) {
       http.accessLogs = List.of(new AccessLogTarget(path("logs/access.log"), LogFormat.COMBINED));
+    }
+    if (http.clientBodyTempPath == null) {
+      http.clientBodyTempPath = path("client_body_temp");
     }
     config.httpSettings = http;
     for (ServerConfig server : config.servers) {

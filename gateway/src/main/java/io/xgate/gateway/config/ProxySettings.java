@@ -25,6 +25,9 @@ public final class ProxySettings {
   Long keepaliveTimeoutMs;
   Long keepaliveRequests;
   Long leaseTimeoutMs;
+  Boolean requestBuffering;
+  Long clientBodyBufferSize;
+  String clientBodyTempPath;
 
   /** nginx's defaults for everything here. */
   public static final ProxySettings DEFAULTS = defaults();
@@ -46,6 +49,9 @@ public final class ProxySettings {
     s.keepaliveTimeoutMs = 75_000L;
     s.keepaliveRequests = 1000L;
     s.leaseTimeoutMs = 60_000L;
+    s.requestBuffering = Boolean.TRUE;
+    s.clientBodyBufferSize = 16L * 1024;
+    s.clientBodyTempPath = null;   // resolved by the builder: PREFIX/client_body_temp
     return s;
   }
 
@@ -67,6 +73,9 @@ public final class ProxySettings {
     s.keepaliveTimeoutMs = keepaliveTimeoutMs != null ? keepaliveTimeoutMs : parent.keepaliveTimeoutMs;
     s.keepaliveRequests = keepaliveRequests != null ? keepaliveRequests : parent.keepaliveRequests;
     s.leaseTimeoutMs = leaseTimeoutMs != null ? leaseTimeoutMs : parent.leaseTimeoutMs;
+    s.requestBuffering = requestBuffering != null ? requestBuffering : parent.requestBuffering;
+    s.clientBodyBufferSize = clientBodyBufferSize != null ? clientBodyBufferSize : parent.clientBodyBufferSize;
+    s.clientBodyTempPath = clientBodyTempPath != null ? clientBodyTempPath : parent.clientBodyTempPath;
     return s;
   }
 
@@ -127,6 +136,24 @@ public final class ProxySettings {
    */
   public long leaseTimeoutMs() {
     return leaseTimeoutMs;
+  }
+
+  /**
+   * {@code proxy_request_buffering}: whether a request body is read in full (memory, then a temp file) before it
+   * is proxied, which lets a retry send it again; off streams it, and a sent body ends the retries.
+   */
+  public boolean requestBuffering() {
+    return requestBuffering;
+  }
+
+  /** {@code client_body_buffer_size}: the part of a buffered body kept in memory before it spills to a file. */
+  public long clientBodyBufferSize() {
+    return clientBodyBufferSize;
+  }
+
+  /** {@code client_body_temp_path}: where spilled request bodies go. */
+  public String clientBodyTempPath() {
+    return clientBodyTempPath;
   }
 
   public long keepaliveTimeoutMs() {

@@ -111,7 +111,8 @@ public final class ServerVerticle extends VerticleBase {
             .setTcpNoDelay(true)
             .setIdleTimeout(idleTimeoutSeconds(s))
             .setIdleTimeoutUnit(TimeUnit.SECONDS)
-            .setCompressionSupported(false);
+            .setCompressionSupported(false)
+            .setHttp2ClearTextEnabled(false);   // as nginx: an HTTP/1.1 listener ignores "Upgrade: h2c"
         HttpServer server = vertx.createHttpServer(options).requestHandler(req -> handle(req, key));
         servers.put(key, server);
         pending.add(server.listen(l.port(), l.host()).onSuccess(bound -> {
@@ -199,7 +200,7 @@ public final class ServerVerticle extends VerticleBase {
     ProxyPass pass = loc.proxyPass();
     Upstream upstream = g.upstreams().get(pass.upstream() != null ? pass.upstream() : pass.proxyHost());
     req.pause();
-    new ProxyRequest(req, vars, loc, upstream, client(upstream), v -> log(g, loc.settings(), v)).start();
+    new ProxyRequest(vertx, req, vars, loc, upstream, client(upstream), v -> log(g, loc.settings(), v)).start();
   }
 
   private HttpClient client(Upstream upstream) {

@@ -2,6 +2,7 @@ package io.xgate.gateway.proxy;
 
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
@@ -22,6 +23,7 @@ import io.xgate.spi.Outcome;
 import io.xgate.spi.Peer;
 import io.xgate.spi.Selection;
 import java.net.ConnectException;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -51,6 +53,8 @@ public final class ProxyRequest {
   private final Completion completion;
   private final String upstreamUri;
   private final boolean hasBody;
+  private final Vertx vertx;
+  private RequestBody body;
 
   private Selection selection;
   private int triesLeft;
@@ -64,6 +68,7 @@ public final class ProxyRequest {
   private boolean finalized;
 
   /**
+   * @param vertx for the temp files of buffered request bodies
    * @param request the client request (paused by the caller until a peer accepts it)
    * @param vars the request's variables
    * @param location the matched location
@@ -71,8 +76,9 @@ public final class ProxyRequest {
    * @param client this event loop's client for that upstream
    * @param completion called once when the request is over
    */
-  public ProxyRequest(HttpServerRequest request, RequestVariables vars, LocationConfig location, Upstream upstream,
-      HttpClient client, Completion completion) {
+  public ProxyRequest(Vertx vertx, HttpServerRequest request, RequestVariables vars, LocationConfig location,
+      Upstream upstream, HttpClient client, Completion completion) {
+    this.vertx = vertx;
     this.request = request;
     this.response = request.response();
     this.vars = vars;
@@ -96,8 +102,45 @@ public final class ProxyRequest {
 
   // ------------------------------------------------------------------ phase 0: start
 
-  /** Opens the balancer selection and the tries budget, then selects the first peer. */
+  /**
+   * Reads the client's body first when {@code proxy_request_buffering} is on (nginx's default), so that it can be
+   * sent again to the next peer; then opens the balancer selection and the tries budget, and selects the first peer.
+   */
   public void start() {
+    response.closeHandler(v -> clientClosed());
+    if (hasBody && settings.requestBuffering()) {
+      RequestBody.read(vertx, request, settings.clientBodyBufferSize(), settings.clientMaxBodySize(),
+          Path.of(settings.clientBodyTempPath())).onComplete(ar -> {
+            if (ar.succeeded()) {
+              body = ar.result();
+            }
+            if (finalized) {
+              discardBody();
+            } else if (ar.failed()) {
+              bodyReadFailed(ar.cause());
+            } else {
+              request.exceptionHandler(e -> clientClosed());
+              openSelection();
+            }
+          });
+      return;
+    }
+    request.exceptionHandler(e -> clientClosed());
+    openSelection();
+  }
+
+  private void bodyReadFailed(Throwable cause) {
+    if (cause instanceof RequestBody.TooLarge) {
+      response.headers().set(HttpHeaders.CONNECTION, "close");
+      finalizeWithStatus(413);
+    } else if (response.closed()) {
+      clientClosed();
+    } else {
+      finalizeWithStatus(500);   // the temp file could not be written
+    }
+  }
+
+  private void openSelection() {
     selection = upstream.balancer().select(vars);
     int confTries = settings.nextUpstreamTries();
     triesLeft = selection.tries();
@@ -105,8 +148,6 @@ public final class ProxyRequest {
       triesLeft = confTries;
     }
     firstAttemptNanos = System.nanoTime();
-    response.closeHandler(v -> clientClosed());
-    request.exceptionHandler(e -> clientClosed());
     selectPeer();
   }
 
@@ -162,7 +203,9 @@ public final class ProxyRequest {
     }
     requestSent = true;
     Future<HttpClientResponse> sent;
-    if (hasBody) {
+    if (body != null) {
+      sent = body.send(out);   // kept: a retry sends it again
+    } else if (hasBody) {
       bodyConsumed = true;
       sent = out.send(request);
     } else {
@@ -211,7 +254,9 @@ public final class ProxyRequest {
     } else if (!connectionSet) {
       headers.remove(HttpHeaders.CONNECTION);
     }
-    if (hasBody && !headers.contains(HttpHeaders.CONTENT_LENGTH)) {
+    if (body != null) {
+      headers.set(HttpHeaders.CONTENT_LENGTH, Long.toString(body.length()));   // as nginx sends a read body
+    } else if (hasBody && !headers.contains(HttpHeaders.CONTENT_LENGTH)) {
       out.setChunked(true);
     }
   }
@@ -434,13 +479,13 @@ public final class ProxyRequest {
   // ------------------------------------------------------------------ client side
 
   private void clientClosed() {
-    if (finalized) {
-      return;
+    if (finalized || clientGone) {
+      return;   // also when closing the client's connection ourselves calls back here
     }
     clientGone = true;
-    if (upstreamRequest != null) {
-      upstreamRequest.exceptionHandler(e -> { });
-      upstreamRequest.reset();   // the origin connection is closed, never returned to the pool half-read
+    if (upstreamRequest != null && peer != null) {
+      // the response is still coming: close the origin connection, never return it to the pool half-read
+      upstreamRequest.reset();
     }
     if (peer != null) {
       if (attempt.responseNanos < 0) {
@@ -495,7 +540,14 @@ public final class ProxyRequest {
       return;
     }
     finalized = true;
+    discardBody();
     completion.accept(vars);
+  }
+
+  private void discardBody() {
+    if (body != null) {
+      body.discard();
+    }
   }
 
   /** The location this request was matched to. */

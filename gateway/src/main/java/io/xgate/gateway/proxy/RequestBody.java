@@ -1,0 +1,197 @@
+package io.xgate.gateway.proxy;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.AsyncFile;
+import io.vertx.core.file.OpenOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerRequest;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A client request body read in full before it is proxied ({@code proxy_request_buffering on}, nginx's default):
+ * in memory up to {@code client_body_buffer_size}, beyond that in a temp file under {@code client_body_temp_path}
+ * written off the event loop. Because it is kept, it can be sent again to the next peer on a retry. The temp file is
+ * deleted by {@link #discard()} (the request's end, whatever it was) and, after a crash, by
+ * {@link #cleanTempPath(Path)} at the next start.
+ */
+public final class RequestBody {
+
+  /** The body was larger than {@code client_max_body_size}. */
+  static final class TooLarge extends RuntimeException {
+    TooLarge() {
+      super("request body too large", null, false, false);
+    }
+  }
+
+  private static final String PREFIX = "xgate-body-";
+
+  private final Vertx vertx;
+  private Buffer memory = Buffer.buffer();
+  private Path file;
+  private AsyncFile writer;
+  private long length;
+  private boolean discarded;
+
+  private RequestBody(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /**
+   * Reads {@code request}'s body (the request must be paused; this resumes it).
+   *
+   * @param memoryLimit bytes kept in memory before spilling to a file
+   * @param maxSize {@code client_max_body_size}, 0 = no limit; beyond it the future fails with {@link TooLarge}
+   * @param tempDir where a spilled body goes
+   */
+  static Future<RequestBody> read(Vertx vertx, HttpServerRequest request, long memoryLimit, long maxSize,
+      Path tempDir) {
+    RequestBody body = new RequestBody(vertx);
+    Promise<RequestBody> done = Promise.promise();
+    boolean[] spilling = {false};
+    request.handler(buf -> {
+      if (done.future().isComplete()) {
+        return;
+      }
+      body.length += buf.length();
+      if (maxSize > 0 && body.length > maxSize) {
+        body.discard();
+        done.tryFail(new TooLarge());
+        return;
+      }
+      if (body.writer != null) {
+        body.writer.write(buf);
+        if (body.writer.writeQueueFull()) {
+          request.pause();
+          body.writer.drainHandler(v -> request.resume());
+        }
+        return;
+      }
+      body.memory.appendBuffer(buf);
+      if (body.memory.length() > memoryLimit && !spilling[0]) {
+        spilling[0] = true;
+        request.pause();
+        body.spill(tempDir).onComplete(ar -> {
+          if (ar.failed()) {
+            body.discard();
+            done.tryFail(ar.cause());
+          } else {
+            request.resume();
+          }
+        });
+      }
+    });
+    request.exceptionHandler(e -> {
+      body.discard();
+      done.tryFail(e);
+    });
+    request.endHandler(v -> {
+      if (done.future().isComplete()) {
+        return;
+      }
+      body.finish().onComplete(ar -> {
+        if (ar.succeeded()) {
+          done.tryComplete(body);
+        } else {
+          body.discard();
+          done.tryFail(ar.cause());
+        }
+      });
+    });
+    request.resume();
+    return done.future();
+  }
+
+  /** Moves what is in memory to a new temp file and writes there from now on. */
+  private Future<Void> spill(Path tempDir) {
+    return vertx.fileSystem().mkdirs(tempDir.toString())
+        .compose(x -> vertx.fileSystem().createTempFile(tempDir.toString(), PREFIX, ".tmp", (String) null))
+        .compose(path -> {
+          file = Path.of(path);
+          return vertx.fileSystem().open(path, new OpenOptions().setWrite(true).setTruncateExisting(true));
+        })
+        .map(f -> {
+          if (discarded) {
+            f.close();
+            deleteFile();
+            return null;
+          }
+          writer = f;
+          writer.write(memory);
+          memory = null;
+          return null;
+        });
+  }
+
+  /**
+   * Completes when the whole body is kept: at once in memory, after the file's last write otherwise. (While the
+   * file is being opened the request is paused, so its end cannot arrive before the writer exists.)
+   */
+  private Future<Void> finish() {
+    if (writer == null) {
+      return Future.succeededFuture();
+    }
+    AsyncFile w = writer;
+    writer = null;
+    return w.end();
+  }
+
+  /** The body's length in bytes. */
+  long length() {
+    return length;
+  }
+
+  /** Whether the body spilled to a temp file. */
+  boolean inFile() {
+    return file != null;
+  }
+
+  /** Sends the body as {@code out}'s payload (again on every retry); {@code out} gets its Content-Length. */
+  Future<HttpClientResponse> send(HttpClientRequest out) {
+    out.putHeader("Content-Length", Long.toString(length));
+    if (file == null) {
+      return out.send(memory);
+    }
+    return vertx.fileSystem().open(file.toString(), new OpenOptions().setRead(true))
+        .compose(in -> out.send(in).andThen(x -> in.close()));
+  }
+
+  /** Deletes the temp file, if any. Idempotent. */
+  void discard() {
+    discarded = true;
+    if (writer != null) {
+      AsyncFile w = writer;
+      writer = null;
+      w.close().onComplete(x -> deleteFile());
+    } else if (file != null) {
+      deleteFile();
+    }
+  }
+
+  private void deleteFile() {
+    Path f = file;
+    if (f != null) {
+      vertx.fileSystem().delete(f.toString()).onFailure(e -> { });
+    }
+  }
+
+  /** Deletes the spilled bodies a previous process left in {@code dir} (at start; blocking, not on an event loop). */
+  public static void cleanTempPath(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, PREFIX + "*.tmp")) {
+      for (Path f : files) {
+        Files.deleteIfExists(f);
+      }
+    } catch (IOException e) {
+      // best effort: a file left over is only disk space
+    }
+  }
+}
