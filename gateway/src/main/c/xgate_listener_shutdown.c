@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <stdint.h>
@@ -77,7 +78,8 @@ static void lower_jit_priority(void) {
 }
 
 /*
- * The kernel hands a process-wide signal to the main thread (the launcher's, asleep for the process's life).
+ * The kernel hands a process-wide signal to the main thread (the launcher's, asleep in pthread_join for the
+ * process's life).
  * Linux 6.6+ (EEVDF) lets a running task finish its slice before a woken one of the same slice runs, which here
  * delays the handler by up to a slice (milliseconds); a task with a shorter slice preempts at once (Linux 6.12+
  * reads it from sched_attr.sched_runtime). The main thread sleeps otherwise, so its short slice costs nothing.
@@ -95,6 +97,15 @@ struct xgate_sched_attr {
 };
 
 static void shorten_main_thread_slice(void) {
+  /*
+   * Where allowed (CAP_SYS_NICE), the lowest real-time priority: the thread then runs the moment the signal wakes
+   * it, whatever else keeps the CPUs busy. It only ever runs this handler (microseconds), so it cannot starve
+   * anything. Otherwise, the short fair-class slice below.
+   */
+  struct sched_param realtime = {.sched_priority = 1};
+  if (sched_setscheduler(getpid(), SCHED_FIFO, &realtime) == 0) {
+    return;
+  }
 #ifdef SYS_sched_setattr
   struct xgate_sched_attr attr;
   memset(&attr, 0, sizeof attr);
