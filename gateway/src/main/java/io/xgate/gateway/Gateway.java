@@ -4,9 +4,14 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.config.ConfigRetriever;
+import io.vertx.config.ConfigRetrieverOptions;
+import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
 import io.xgate.gateway.config.ConfigLoader;
 import io.xgate.gateway.config.GatewayConfig;
+import io.xgate.gateway.config.NginxConfigStore;
 import io.xgate.gateway.http.Generation;
 import io.xgate.gateway.http.NativeListenerShutdown;
 import io.xgate.gateway.http.ServerVerticle;
@@ -56,6 +61,7 @@ public final class Gateway {
   private volatile boolean reloading;
   private volatile boolean nativeListenerShutdown;
   private final LeaseRegistry leases;
+  private volatile ConfigRetriever configWatch;
 
   private Gateway(Vertx vertx, Path configFile, Path prefix, BalancerRegistry providers, ErrorLog errorLog) {
     this.vertx = vertx;
@@ -118,6 +124,7 @@ public final class Gateway {
             if (!vertx.isNativeTransportEnabled() && vertx.unavailableNativeTransportCause() != null) {
               errorLog.info("native transport unavailable: " + vertx.unavailableNativeTransportCause());
             }
+            gw.watchConfig(config.configScanIntervalMs());
             started.complete(gw);
           } else {
             errorLog.log("emerg", ar.cause().getMessage());
@@ -278,7 +285,29 @@ public final class Gateway {
     return Future.join(closing).transform(x -> shutdown());
   }
 
+  /**
+   * Reloads (as SIGHUP) whenever the config file or a file it includes changes, checked every {@code intervalMs}
+   * through vertx-config ({@link NginxConfigStore}); 0 = never.
+   */
+  private void watchConfig(long intervalMs) {
+    if (intervalMs <= 0) {
+      return;
+    }
+    ConfigRetriever retriever = ConfigRetriever.create(vertx, new ConfigRetrieverOptions()
+        .setScanPeriod(intervalMs)
+        .addStore(new ConfigStoreOptions().setType(NginxConfigStore.TYPE)
+            .setConfig(new JsonObject().put("path", configFile.toAbsolutePath().toString()))));
+    retriever.listen(change -> {
+      errorLog.notice("config file changed, reloading");
+      reload();
+    });
+    configWatch = retriever;
+  }
+
   private Future<Void> shutdown() {
+    if (configWatch != null) {
+      configWatch.close();
+    }
     leases.closeAll();
     return vertx.close().onComplete(ar -> {
       Generation g = current.get();

@@ -168,6 +168,8 @@ public final class ConfigLoader {
       }
     });
     define("pid", EnumSet.of(Ctx.MAIN), 1, 1, false, (n, t) -> config.pidPath = path(n.arg(0)));
+    define("config_scan_interval", EnumSet.of(Ctx.MAIN), 1, 1, false,
+        (n, t) -> config.configScanIntervalMs = n.arg(0).equals("off") ? 0 : time(n, n.arg(0)));
     define("events", EnumSet.of(Ctx.MAIN), 0, 0, true, (n, t) -> walk(n.children(), Ctx.EVENTS, t));
     define("worker_connections", EnumSet.of(Ctx.EVENTS), 1, 1, false,
         (n, t) -> config.workerConnections = (int) positive(n, n.arg(0)));

@@ -18,6 +18,7 @@ public final class GatewayConfig {
   String errorLogPath;
   String errorLogLevel = "error";
   String pidPath;
+  long configScanIntervalMs = 5_000;
   int workerConnections = 512;
   final Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
   final List<ServerConfig> servers = new ArrayList<>();
@@ -56,6 +57,14 @@ public final class GatewayConfig {
   }
 
   /** {@code pid} file, or {@code null} for none. */
+  /**
+   * {@code config_scan_interval}: how often the config file and its includes are checked for changes, which
+   * reload the gateway as SIGHUP does; 0 = never ({@code off}).
+   */
+  public long configScanIntervalMs() {
+    return configScanIntervalMs;
+  }
+
   public String pidPath() {
     return pidPath;
   }

@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -23,6 +25,8 @@ public final class NginxConfigParser {
 
   private final Path prefix;
 
+  private final Set<Path> filesRead = new LinkedHashSet<>();
+
   /**
    * @param prefix the folder relative {@code include} paths are resolved against (nginx resolves them against its
    *     config prefix, the main file's folder)
@@ -36,7 +40,13 @@ public final class NginxConfigParser {
     return parseFile(file, null, 0, 0);
   }
 
+  /** Every file this parser has read (or tried to), in order: the main file and what it includes. */
+  public Set<Path> filesRead() {
+    return Collections.unmodifiableSet(filesRead);
+  }
+
   private List<ConfigNode> parseFile(Path file, String fromFile, int fromLine, int depth) throws ConfigException {
+    filesRead.add(file);
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);

@@ -1,0 +1,94 @@
+package io.xgate.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xgate.gateway.Gateway;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A change to the config file, or to a file it includes, reloads the running gateway (config_scan_interval, through
+ * vertx-config); a bad change is rejected with its file:line and the running config keeps serving.
+ */
+class ConfigChangeReloadTest {
+
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @TempDir
+  Path temp;
+
+  private Gateway gateway;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (gateway != null) {
+      gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void anEditedIncludeIsServedWithoutASignalAndABadEditIsRejected() throws Exception {
+    int port = freePort();
+    Path conf = temp.resolve("xgate.conf");
+    Path location = temp.resolve("location.conf");
+    Files.writeString(conf, "config_scan_interval 100ms;\nerror_log " + temp.resolve("error.log") + " info;\n"
+        + "http {\n access_log off;\n server { listen 127.0.0.1:" + port + ";\n  include location.conf;\n }\n}\n");
+    Files.writeString(location, "location / { return 200 \"one\"; }\n");
+    gateway = Gateway.start(conf, temp).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertThat(body(port)).isEqualTo("one");
+
+    Files.writeString(location, "location / { return 200 \"two\"; }\n");
+    awaitBody(port, "two");
+
+    Files.writeString(location, "location / { retrun 200 \"bad\"; }\n");
+    awaitLog("unknown directive \"retrun\" in " + location + ":1");
+    assertThat(body(port)).isEqualTo("two");
+
+    Files.writeString(location, "location / { return 200 \"three\"; }\n");
+    awaitBody(port, "three");
+  }
+
+  private void awaitBody(int port, String expected) throws Exception {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    String got = body(port);
+    while (!got.equals(expected) && System.nanoTime() < end) {
+      Thread.sleep(50);
+      got = body(port);
+    }
+    assertThat(got).isEqualTo(expected);
+  }
+
+  private void awaitLog(String text) throws Exception {
+    Path log = temp.resolve("error.log");
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < end) {
+      if (Files.exists(log) && Files.readString(log).contains(text)) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    assertThat(Files.exists(log) ? Files.readString(log) : "").contains(text);
+  }
+
+  private static String body(int port) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
