@@ -19,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.regex.PatternSyntaxException;
 
 /**
@@ -251,31 +253,13 @@ public final class ConfigLoader {
       }
       s.nextUpstream = mask;
     });
-    define("proxy_next_upstream_tries", HSL, 1, 1, false, (n, t) -> {
-      ProxySettings s = settingsOf(t);
-      duplicate(n, s.nextUpstreamTries);
-      s.nextUpstreamTries = (int) number(n, n.arg(0));
-    });
-    define("proxy_next_upstream_timeout", HSL, 1, 1, false, (n, t) -> {
-      ProxySettings s = settingsOf(t);
-      duplicate(n, s.nextUpstreamTimeoutMs);
-      s.nextUpstreamTimeoutMs = time(n, n.arg(0));
-    });
-    define("proxy_connect_timeout", HSL, 1, 1, false, (n, t) -> {
-      ProxySettings s = settingsOf(t);
-      duplicate(n, s.connectTimeoutMs);
-      s.connectTimeoutMs = time(n, n.arg(0));
-    });
-    define("proxy_read_timeout", HSL, 1, 1, false, (n, t) -> {
-      ProxySettings s = settingsOf(t);
-      duplicate(n, s.readTimeoutMs);
-      s.readTimeoutMs = time(n, n.arg(0));
-    });
-    define("proxy_send_timeout", HSL, 1, 1, false, (n, t) -> {
-      ProxySettings s = settingsOf(t);
-      duplicate(n, s.sendTimeoutMs);
-      s.sendTimeoutMs = time(n, n.arg(0));
-    });
+    setting("proxy_next_upstream_tries", s -> s.nextUpstreamTries, (s, v) -> s.nextUpstreamTries = v,
+        n -> (int) number(n, n.arg(0)));
+    setting("proxy_next_upstream_timeout", s -> s.nextUpstreamTimeoutMs, (s, v) -> s.nextUpstreamTimeoutMs = v,
+        n -> time(n, n.arg(0)));
+    setting("proxy_connect_timeout", s -> s.connectTimeoutMs, (s, v) -> s.connectTimeoutMs = v, n -> time(n, n.arg(0)));
+    setting("proxy_read_timeout", s -> s.readTimeoutMs, (s, v) -> s.readTimeoutMs = v, n -> time(n, n.arg(0)));
+    setting("proxy_send_timeout", s -> s.sendTimeoutMs, (s, v) -> s.sendTimeoutMs = v, n -> time(n, n.arg(0)));
     define("proxy_http_version", HSL, 1, 1, false, (n, t) -> {
       ProxySettings s = settingsOf(t);
       duplicate(n, s.httpVersion);
@@ -307,16 +291,10 @@ public final class ConfigLoader {
       s.addHeaders.add(new HeaderValue(n.arg(0), complex(n, n.arg(1)), always));
     });
     define("access_log", HSL, 1, 6, false, (n, t) -> accessLog(n, settingsOf(t)));
-    define("proxy_request_buffering", HSL, 1, 1, false, (n, t) -> {
-      ProxySettings s = settingsOf(t);
-      duplicate(n, s.requestBuffering);
-      s.requestBuffering = flag(n, n.arg(0));
-    });
-    define("client_body_buffer_size", HSL, 1, 1, false, (n, t) -> {
-      ProxySettings s = settingsOf(t);
-      duplicate(n, s.clientBodyBufferSize);
-      s.clientBodyBufferSize = size(n, n.arg(0));
-    });
+    setting("proxy_request_buffering", s -> s.requestBuffering, (s, v) -> s.requestBuffering = v,
+        n -> flag(n, n.arg(0)));
+    setting("client_body_buffer_size", s -> s.clientBodyBufferSize, (s, v) -> s.clientBodyBufferSize = v,
+        n -> size(n, n.arg(0)));
     define("client_body_temp_path", HSL, 1, 4, false, (n, t) -> {
       ProxySettings s = settingsOf(t);
       duplicate(n, s.clientBodyTempPath);
@@ -325,16 +303,10 @@ public final class ConfigLoader {
       }
       s.clientBodyTempPath = path(n.arg(0));
     });
-    define("upstream_by_bgn_lease_timeout", HSL, 1, 1, false, (n, t) -> {
-      ProxySettings s = settingsOf(t);
-      duplicate(n, s.leaseTimeoutMs);
-      s.leaseTimeoutMs = time(n, n.arg(0));
-    });
-    define("client_max_body_size", HSL, 1, 1, false, (n, t) -> {
-      ProxySettings s = settingsOf(t);
-      duplicate(n, s.clientMaxBodySize);
-      s.clientMaxBodySize = size(n, n.arg(0));
-    });
+    setting("upstream_by_bgn_lease_timeout", s -> s.leaseTimeoutMs, (s, v) -> s.leaseTimeoutMs = v,
+        n -> time(n, n.arg(0)));
+    setting("client_max_body_size", s -> s.clientMaxBodySize, (s, v) -> s.clientMaxBodySize = v,
+        n -> size(n, n.arg(0)));
     define("proxy_buffering", HSL, 1, 1, false, (n, t) -> {
       ProxySettings s = settingsOf(t);
       duplicate(n, s.proxyBuffering);
@@ -808,6 +780,24 @@ public final class ConfigLoader {
   private String path(String p) {
     Path path = Path.of(p);
     return (path.isAbsolute() ? path : prefix.resolve(path)).normalize().toString();
+  }
+
+  /** A value read from a directive's arguments. */
+  private interface Value<V> {
+    V parse(ConfigNode n) throws ConfigException;
+  }
+
+  /**
+   * Defines a single-valued, one-argument setting of http/server/location ({@link ProxySettings}): set at most once
+   * per level, inherited downwards.
+   */
+  private <V> void setting(String name, Function<ProxySettings, V> current, BiConsumer<ProxySettings, V> set,
+      Value<V> value) {
+    define(name, HSL, 1, 1, false, (n, t) -> {
+      ProxySettings s = settingsOf(t);
+      duplicate(n, current.apply(s));
+      set.accept(s, value.parse(n));
+    });
   }
 
   private static void duplicate(ConfigNode n, Object current) throws ConfigException {
