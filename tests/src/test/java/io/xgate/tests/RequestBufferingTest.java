@@ -122,6 +122,26 @@ class RequestBufferingTest {
   }
 
   @Test
+  void aClientExpecting100ContinueGetsItBeforeSendingItsBody() throws Exception {
+    int port = start("");
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(5000);
+      var out = socket.getOutputStream();
+      var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+          java.nio.charset.StandardCharsets.ISO_8859_1));
+      out.write(("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n"
+          + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      out.flush();
+      assertThat(in.readLine()).isEqualTo("HTTP/1.1 100 Continue");
+      assertThat(in.readLine()).isEmpty();
+      out.write("hello".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      out.flush();
+      assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 OK");
+    }
+    assertThat(received).containsExactly("failing 5", "echoing 5");
+  }
+
+  @Test
   void bodiesLeftByACrashedProcessAreDeletedAtStart() throws Exception {
     Path dir = Files.createDirectories(temp.resolve("bodies"));
     Path stale = Files.writeString(dir.resolve("xgate-body-123.tmp"), "left over");

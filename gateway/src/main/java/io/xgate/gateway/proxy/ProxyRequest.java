@@ -108,6 +108,10 @@ public final class ProxyRequest {
    */
   public void start() {
     response.closeHandler(v -> clientClosed());
+    if (hasBody && "100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))
+        && request.version() == HttpVersion.HTTP_1_1) {
+      response.writeContinue();   // as nginx, once it starts reading the body (the origin never sees the Expect)
+    }
     if (hasBody && settings.requestBuffering()) {
       RequestBody.read(vertx, request, settings.clientBodyBufferSize(), settings.clientMaxBodySize(),
           Path.of(settings.clientBodyTempPath())).onComplete(ar -> {
