@@ -19,6 +19,7 @@ import io.xgate.gateway.http.WarmUp;
 import io.xgate.gateway.log.ErrorLog;
 import io.xgate.gateway.log.LogFile;
 import io.xgate.gateway.proxy.RequestBody;
+import io.xgate.gateway.proxy.RequestVariables;
 import io.xgate.gateway.upstream.LeaseRegistry;
 import io.xgate.gateway.upstream.UpstreamRegistry;
 import io.xgate.spi.BalancerRegistry;
@@ -92,6 +93,7 @@ public final class Gateway {
     }
     ErrorLog errorLog = new ErrorLog(errorFile, config.errorLogLevel());
     cleanBodyTempPaths(config);
+    RequestVariables.hostname();   // resolved here, not on an event loop
     Vertx vertx = Vertx.vertx(new VertxOptions()
         .setEventLoopPoolSize(config.workerProcesses())
         .setPreferNativeTransport(true));

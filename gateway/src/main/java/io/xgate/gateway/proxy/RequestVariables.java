@@ -264,13 +264,24 @@ public final class RequestVariables implements RequestView {
 
   private static volatile String hostname;
 
-  private static String hostname() {
+  /**
+   * {@code $hostname}: the machine's name as gethostname() gives it (Linux: /proc/sys/kernel/hostname; no DNS).
+   * The gateway calls this once at start, off the event loops, so no request pays for it.
+   */
+  public static String hostname() {
     String h = hostname;
     if (h == null) {
       try {
-        h = java.net.InetAddress.getLocalHost().getHostName();
-      } catch (java.io.IOException e) {
-        h = "localhost";
+        h = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname")).trim();
+      } catch (java.io.IOException | RuntimeException e) {
+        h = System.getenv("HOSTNAME");
+      }
+      if (h == null || h.isEmpty()) {
+        try {
+          h = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+          h = "localhost";
+        }
       }
       hostname = h;
     }
