@@ -5,6 +5,7 @@ import io.xgate.spi.Peer;
 import io.xgate.spi.PeerGroup;
 import io.xgate.spi.PeerSelection;
 import io.xgate.spi.TimeSource;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -55,8 +56,17 @@ final class RoundRobinSelection implements PeerSelection {
     return false;
   }
 
-  private boolean anyTried() {
+  /** Whether any peer of the current group was returned in this selection. */
+  boolean anyTried() {
     return triedCount > 0 || triedBits != null;
+  }
+
+  /** The indexes of the tried peers of the current group, in no particular order. */
+  int[] triedIndexes() {
+    if (triedBits == null) {
+      return Arrays.copyOf(triedSmall, triedCount);
+    }
+    return triedBits.stream().toArray();
   }
 
   private void markTried(Peer peer) {
@@ -104,6 +114,14 @@ final class RoundRobinSelection implements PeerSelection {
     int before = peer.conns();
     peer.conns(before + 1);
     balancer.weightsOf(peer).connsChanged(peer, before);
+    changed(peer);
+  }
+
+  private void changed(Peer peer) {
+    PeerStateObserver observer = balancer.observer();
+    if (observer != null) {
+      observer.peerChanged(peer);
+    }
   }
 
   @Override
@@ -177,6 +195,10 @@ final class RoundRobinSelection implements PeerSelection {
       }
       return peer;
     }
+    PeerStateObserver observer = balancer.observer();
+    if (observer != null) {
+      observer.beforeRoundRobinScan(group);
+    }
     if (!anyTried() && weights.fastReady()) {
       Peer peer = weights.fastPick();
       if (peer != null) {
@@ -236,6 +258,7 @@ final class RoundRobinSelection implements PeerSelection {
       if (isSingle()) {
         peer.conns(conns - 1);
         peerWeights.connsChanged(peer, conns);
+        changed(peer);
         tries = 0;
         return;
       }
@@ -259,6 +282,7 @@ final class RoundRobinSelection implements PeerSelection {
       peerWeights.failsChanged(peer, fails);
       peer.conns(conns - 1);
       peerWeights.connsChanged(peer, conns);
+      changed(peer);
     } finally {
       lock.unlock();
     }
