@@ -113,11 +113,12 @@ final class HashBalancer implements Balancer {
       try {
         beforeWeightedScan();
         while (true) {
-          int[] candidates = ring.peersAt((int) (point % ring.size()));
+          int server = ring.serverAt((int) (point % ring.size()));
+          int end = ring.firstSlot(server + 1);
           Peer best = null;
           int total = 0;
-          for (int index : candidates) {
-            Peer peer = peers.get(index);
+          for (int slot = ring.firstSlot(server); slot < end; slot++) {
+            Peer peer = peers.get(ring.peerOfSlot(slot));
             if (rr.isTried(peer) || !rr.isUsable(peer)) {
               continue;
             }
