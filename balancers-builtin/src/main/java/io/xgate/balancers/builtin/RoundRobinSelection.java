@@ -91,12 +91,21 @@ final class RoundRobinSelection implements PeerSelection {
 
   @Override
   public boolean isUsable(Peer peer) {
-    return !peer.isDown() && !peer.healthDown() && !peer.isFailed(time.nowSeconds()) && !peer.isAtMaxConns();
+    return isUsable(peer, time.nowSeconds());
+  }
+
+  /** {@link #isUsable(Peer)} at {@code now}, read once per pick as nginx reads {@code ngx_time()}. */
+  boolean isUsable(Peer peer, long now) {
+    return !peer.isDown() && !peer.healthDown() && !peer.isFailed(now) && !peer.isAtMaxConns();
   }
 
   @Override
   public Peer take(Peer peer) {
-    long now = time.nowSeconds();
+    return take(peer, time.nowSeconds());
+  }
+
+  /** {@link #take(Peer)} at {@code now}. */
+  Peer take(Peer peer, long now) {
     if (now - peer.checked() > peer.failTimeoutSeconds()) {
       peer.checked(now);
     }
