@@ -15,7 +15,10 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class RoundRobinSelection implements PeerSelection {
 
-  /** Tried peers kept in a small array first, so opening a selection costs the same at 2 or 2,000 peers. */
+  /**
+   * Tried peers: the first in a field (most requests try one peer, and opening a selection allocates nothing for
+   * it), then up to this many in a small array, then a bit set; so a selection costs the same at 2 or 2,000 peers.
+   */
   private static final int SMALL_TRIED = 8;
 
   private final RoundRobinBalancer balancer;
@@ -23,7 +26,8 @@ final class RoundRobinSelection implements PeerSelection {
   private final ReentrantLock lock;
   private PeerGroup group;
   private SmoothWeights weights;
-  private final int[] triedSmall = new int[SMALL_TRIED];
+  private int firstTried;
+  private int[] triedSmall;
   private int triedCount;
   private BitSet triedBits;
   private int tries;
@@ -48,6 +52,9 @@ final class RoundRobinSelection implements PeerSelection {
     if (triedBits != null) {
       return triedBits.get(index);
     }
+    if (triedSmall == null) {
+      return triedCount == 1 && firstTried == index;
+    }
     for (int i = 0; i < triedCount; i++) {
       if (triedSmall[i] == index) {
         return true;
@@ -63,17 +70,27 @@ final class RoundRobinSelection implements PeerSelection {
 
   /** The indexes of the tried peers of the current group, in no particular order. */
   int[] triedIndexes() {
-    if (triedBits == null) {
-      return Arrays.copyOf(triedSmall, triedCount);
+    if (triedBits != null) {
+      return triedBits.stream().toArray();
     }
-    return triedBits.stream().toArray();
+    if (triedSmall == null) {
+      return triedCount == 0 ? new int[0] : new int[] {firstTried};
+    }
+    return Arrays.copyOf(triedSmall, triedCount);
   }
 
   private void markTried(Peer peer) {
     int index = peer.index();
     if (triedBits != null) {
       triedBits.set(index);
+    } else if (triedCount == 0) {
+      firstTried = index;
+      triedCount = 1;
     } else if (triedCount < SMALL_TRIED) {
+      if (triedSmall == null) {
+        triedSmall = new int[SMALL_TRIED];
+        triedSmall[0] = firstTried;
+      }
       triedSmall[triedCount++] = index;
     } else {
       triedBits = new BitSet(group.size());
@@ -86,6 +103,7 @@ final class RoundRobinSelection implements PeerSelection {
 
   private void clearTried() {
     triedCount = 0;
+    triedSmall = null;
     triedBits = null;
   }
 
