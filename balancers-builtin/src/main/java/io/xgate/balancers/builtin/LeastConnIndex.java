@@ -65,8 +65,6 @@ final class LeastConnIndex {
   private final SmoothWeights weights;
   private final TimeSource time;
   private final Peer[] peers;
-  /** Peer -> its weight's position in {@link #bucketsByWeight}. */
-  private final int[] weightOf;
   /** Per distinct weight, the buckets by conns (created on first use). */
   private final Bucket[][] bucketsByWeight;
   private final int[] distinctWeights;
@@ -80,17 +78,8 @@ final class LeastConnIndex {
   /** Ticks after which a class folds them into its offsets, so that a key cannot overflow. */
   private final long rebaseTicks;
 
-  private final byte[] place;
-  /** CLEAN and RECOVERING: the peer's bucket. */
-  private final Bucket[] bucketOf;
-  /**
-   * CLEAN: position in the bucket's run or heap; RECOVERING: in the class's list; PARKED: in the expiry heap or -1.
-   */
-  private final int[] slot;
-  /** CLEAN: whether the peer's key is in its bucket's run (else in its heap). */
-  private final boolean[] inRun;
-  /** The health flag as last seen. */
-  private final boolean[] seenHealthDown;
+  /** The index's record of each peer, by index. */
+  private final Entry[] entries;
 
   /** Classes with members, a min-heap by ratio. */
   private RatioClass[] classHeap = new RatioClass[8];
@@ -98,7 +87,6 @@ final class LeastConnIndex {
 
   /** Peers disabled by max_fails, a min-heap by the second they become usable again. */
   private final int[] expiryHeap;
-  private final long[] usableAt;
   private int expiryCount;
 
   private long latestNow = Long.MIN_VALUE;
@@ -124,7 +112,7 @@ final class LeastConnIndex {
     indexBits = Math.max(1, 32 - Integer.numberOfLeadingZeros(n));
     indexMask = (1L << indexBits) - 1;
     peers = group.peers().toArray(new Peer[0]);
-    weightOf = new int[n];
+    entries = new Entry[n];
     Map<Integer, Integer> positions = new HashMap<>();
     for (int i = 0; i < n; i++) {
       Integer position = positions.get(peers[i].weight());
@@ -132,7 +120,7 @@ final class LeastConnIndex {
         position = positions.size();
         positions.put(peers[i].weight(), position);
       }
-      weightOf[i] = position;
+      entries[i] = new Entry(position);
     }
     distinctWeights = new int[positions.size()];
     positions.forEach((weight, position) -> distinctWeights[position] = weight);
@@ -141,13 +129,7 @@ final class LeastConnIndex {
     rebaseTicks = Math.max(1, ((1L << (62 - indexBits)) - (1L << 31)) / maxWeight);
     bucketsByWeight = new Bucket[distinctWeights.length][];
     Arrays.fill(bucketsByWeight, new Bucket[0]);
-    place = new byte[n];
-    bucketOf = new Bucket[n];
-    slot = new int[n];
-    inRun = new boolean[n];
-    seenHealthDown = new boolean[n];
     expiryHeap = new int[n];
-    usableAt = new long[n];
   }
 
   // ---- picks ----
@@ -177,7 +159,7 @@ final class LeastConnIndex {
     } finally {
       if (tried != null) {
         for (int p : tried) {
-          if (place[p] == OUT) {
+          if (entries[p].place == OUT) {
             attach(p);
           }
         }
@@ -232,8 +214,8 @@ final class LeastConnIndex {
       }
       if (peer.effectiveWeight() >= peer.weight()) {
         removeRecovering(c, p);
-        Bucket b = bucketOf[p];
-        place[p] = CLEAN;
+        Bucket b = entries[p].bucket;
+        entries[p].place = CLEAN;
         insert(b, p, current - b.weight * ticks);
         c.cleanWeight += b.weight;
       }
@@ -281,8 +263,8 @@ final class LeastConnIndex {
       return;
     }
     for (int p = 0; p < peers.length; p++) {
-      if (place[p] == CLEAN) {
-        Bucket b = bucketOf[p];
+      if (entries[p].place == CLEAN) {
+        Bucket b = entries[p].bucket;
         peers[p].currentWeight((int) ((keyOf(b, p) >> indexBits) + b.weight * b.ratioClass.ticks));
       }
     }
@@ -303,12 +285,12 @@ final class LeastConnIndex {
     if (health != seenHealthChanges) {
       seenHealthChanges = health;
       for (int p = 0; p < peers.length; p++) {
-        if (peers[p].healthDown() != seenHealthDown[p]) {
+        if (peers[p].healthDown() != entries[p].seenHealthDown) {
           refresh(p);
         }
       }
     }
-    while (expiryCount > 0 && usableAt[expiryHeap[0]] <= now) {
+    while (expiryCount > 0 && entries[expiryHeap[0]].usableAt <= now) {
       refresh(expiryHeap[0]);
     }
   }
@@ -328,7 +310,9 @@ final class LeastConnIndex {
     Arrays.fill(classHeap, 0, classCount, null);
     classCount = 0;
     expiryCount = 0;
-    Arrays.fill(place, OUT);
+    for (Entry e : entries) {
+      e.place = OUT;
+    }
     latestNow = now;
     seenHealthChanges = group.healthChanges();
     stale = false;
@@ -340,11 +324,12 @@ final class LeastConnIndex {
 
   private void attach(int p) {
     Peer peer = peers[p];
+    Entry e = entries[p];
     boolean healthDown = peer.healthDown();
-    seenHealthDown[p] = healthDown;
+    e.seenHealthDown = healthDown;
     if (peer.isDown() || healthDown || peer.isAtMaxConns()) {
-      place[p] = PARKED;
-      slot[p] = -1;
+      e.place = PARKED;
+      e.slot = -1;
       return;
     }
     if (peer.maxFails() != 0 && peer.fails() >= peer.maxFails()) {
@@ -355,20 +340,20 @@ final class LeastConnIndex {
         latestNow = now;
       }
       if (peer.isFailed(now)) {
-        place[p] = PARKED;
-        usableAt[p] = peer.checked() + peer.failTimeoutSeconds() + 1;
+        e.place = PARKED;
+        e.usableAt = peer.checked() + peer.failTimeoutSeconds() + 1;
         expiryInsert(p);
         return;
       }
     }
-    Bucket b = bucket(weightOf[p], peer.conns());
+    Bucket b = bucket(e.weightPosition, peer.conns());
     RatioClass c = b.ratioClass;
-    bucketOf[p] = b;
+    e.bucket = b;
     if (peer.effectiveWeight() < peer.weight()) {
-      place[p] = RECOVERING;
+      e.place = RECOVERING;
       addRecovering(c, p);
     } else {
-      place[p] = CLEAN;
+      e.place = CLEAN;
       insert(b, p, peer.currentWeight() - b.weight * c.ticks);
       c.cleanWeight += b.weight;
     }
@@ -378,14 +363,15 @@ final class LeastConnIndex {
   }
 
   private void detach(int p) {
-    switch (place[p]) {
+    Entry e = entries[p];
+    switch (e.place) {
       case PARKED -> {
-        if (slot[p] >= 0) {
+        if (e.slot >= 0) {
           expiryRemove(p);
         }
       }
       case CLEAN -> {
-        Bucket b = bucketOf[p];
+        Bucket b = e.bucket;
         RatioClass c = b.ratioClass;
         peers[p].currentWeight((int) ((keyOf(b, p) >> indexBits) + b.weight * c.ticks));
         remove(b, p);
@@ -393,7 +379,7 @@ final class LeastConnIndex {
         leave(c);
       }
       case RECOVERING -> {
-        RatioClass c = bucketOf[p].ratioClass;
+        RatioClass c = e.bucket.ratioClass;
         removeRecovering(c, p);
         leave(c);
       }
@@ -401,7 +387,7 @@ final class LeastConnIndex {
         return;
       }
     }
-    place[p] = OUT;
+    e.place = OUT;
   }
 
   private void leave(RatioClass c) {
@@ -476,17 +462,19 @@ final class LeastConnIndex {
   }
 
   private long keyOf(Bucket b, int p) {
-    return inRun[p] ? b.run[slot[p]] : b.heap[slot[p]];
+    Entry e = entries[p];
+    return e.inRun ? b.run[e.slot] : b.heap[e.slot];
   }
 
   private void insert(Bucket b, int p, long offset) {
+    Entry e = entries[p];
     long key = offset << indexBits | (indexMask - p);
     b.size++;
     if (b.runLive == 0) {
       b.head = 0;
       b.tail = 0;
     } else if (key > b.lastAppended) {
-      inRun[p] = false;
+      e.inRun = false;
       if (b.heapSize == b.heap.length) {
         b.heap = Arrays.copyOf(b.heap, b.heap.length * 2);
       }
@@ -496,8 +484,8 @@ final class LeastConnIndex {
     if (b.tail == b.run.length) {
       compact(b);
     }
-    inRun[p] = true;
-    slot[p] = b.tail;
+    e.inRun = true;
+    e.slot = b.tail;
     b.run[b.tail++] = key;
     b.runLive++;
     b.lastAppended = key;
@@ -505,8 +493,9 @@ final class LeastConnIndex {
 
   private void remove(Bucket b, int p) {
     b.size--;
-    if (inRun[p]) {
-      b.run[slot[p]] = TOMBSTONE;
+    Entry e = entries[p];
+    if (e.inRun) {
+      b.run[e.slot] = TOMBSTONE;
       if (--b.runLive == 0) {
         b.head = 0;
         b.tail = 0;
@@ -525,7 +514,7 @@ final class LeastConnIndex {
       long key = from[i];
       if (!isTombstone(key)) {
         to[j] = key;
-        slot[peerOf(key)] = j;
+        entries[peerOf(key)].slot = j;
         j++;
       }
     }
@@ -550,7 +539,7 @@ final class LeastConnIndex {
   /** Floyd's removal: the hole goes down along the larger children to a leaf, then the last key rises into it. */
   private void heapRemove(Bucket b, int p) {
     long[] heap = b.heap;
-    int i = slot[p];
+    int i = entries[p].slot;
     int size = --b.heapSize;
     long last = heap[size];
     if (i == size) {
@@ -567,7 +556,7 @@ final class LeastConnIndex {
         }
       }
       heap[i] = larger;
-      slot[peerOf(larger)] = i;
+      entries[peerOf(larger)].slot = i;
       i = child;
     }
     siftUp(heap, i, last);
@@ -581,11 +570,11 @@ final class LeastConnIndex {
         break;
       }
       heap[i] = above;
-      slot[peerOf(above)] = i;
+      entries[peerOf(above)].slot = i;
       i = parent;
     }
     heap[i] = key;
-    slot[peerOf(key)] = i;
+    entries[peerOf(key)].slot = i;
   }
 
   // ---- a class's recovering list ----
@@ -594,15 +583,15 @@ final class LeastConnIndex {
     if (c.recoveringCount == c.recovering.length) {
       c.recovering = Arrays.copyOf(c.recovering, c.recovering.length * 2);
     }
-    slot[p] = c.recoveringCount;
+    entries[p].slot = c.recoveringCount;
     c.recovering[c.recoveringCount++] = p;
   }
 
   private void removeRecovering(RatioClass c, int p) {
-    int i = slot[p];
+    int i = entries[p].slot;
     int last = c.recovering[--c.recoveringCount];
     c.recovering[i] = last;
-    slot[last] = i;
+    entries[last].slot = i;
   }
 
   // ---- the classes with members: the lowest ratio first ----
@@ -673,7 +662,7 @@ final class LeastConnIndex {
   // ---- peers disabled by max_fails: the earliest end of fail_timeout first ----
 
   private boolean sooner(int a, int b) {
-    return usableAt[a] < usableAt[b];
+    return entries[a].usableAt < entries[b].usableAt;
   }
 
   private void expiryInsert(int p) {
@@ -685,16 +674,16 @@ final class LeastConnIndex {
         break;
       }
       expiryHeap[i] = q;
-      slot[q] = i;
+      entries[q].slot = i;
       i = parent;
     }
     expiryHeap[i] = p;
-    slot[p] = i;
+    entries[p].slot = i;
   }
 
   private void expiryRemove(int p) {
-    int i = slot[p];
-    slot[p] = -1;
+    int i = entries[p].slot;
+    entries[p].slot = -1;
     int last = expiryHeap[--expiryCount];
     if (i == expiryCount) {
       return;
@@ -706,7 +695,7 @@ final class LeastConnIndex {
         break;
       }
       expiryHeap[i] = q;
-      slot[q] = i;
+      entries[q].slot = i;
       i = parent;
     }
     while (true) {
@@ -723,11 +712,34 @@ final class LeastConnIndex {
         break;
       }
       expiryHeap[i] = q;
-      slot[q] = i;
+      entries[q].slot = i;
       i = child;
     }
     expiryHeap[i] = last;
-    slot[last] = i;
+    entries[last].slot = i;
+  }
+
+  /** The index's record of one peer: one small object, so that a peer's moves touch one cache line. */
+  private static final class Entry {
+    final int weightPosition;
+    byte place;
+    /** CLEAN: whether the peer's key is in its bucket's run (else in its heap). */
+    boolean inRun;
+    /** The health flag as last seen. */
+    boolean seenHealthDown;
+    /**
+     * CLEAN: position in the bucket's run or heap; RECOVERING: in the class's list; PARKED: in the expiry heap or
+     * -1.
+     */
+    int slot;
+    /** CLEAN and RECOVERING: the peer's bucket. */
+    Bucket bucket;
+    /** PARKED by max_fails: the second the peer becomes usable again. */
+    long usableAt;
+
+    Entry(int weightPosition) {
+      this.weightPosition = weightPosition;
+    }
   }
 
   /** The clean peers of one weight with the same conns. */
