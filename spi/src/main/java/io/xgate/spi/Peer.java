@@ -10,7 +10,8 @@ import java.util.Map;
  * {@link #effectiveWeight()}, {@link #conns()}, {@link #fails()}, {@link #accessed()}, {@link #checked()}) may only
  * be changed by balancers while they hold their group's {@link PeerGroup#lock()}; readers outside the lock (status
  * pages) may see a slightly stale value. {@link #healthDown()} is set by active health checks and may be read
- * without the lock.
+ * without the lock; every change of it is counted by {@link PeerGroup#healthChanges()}, so balancers that index
+ * peers by usability notice it without scanning.
  *
  * <p>Times ({@link #accessed()}, {@link #checked()}) are whole seconds from {@link TimeSource#nowSeconds()}, as
  * nginx's {@code ngx_time()}: {@code fail_timeout} is counted on that coarse clock.
@@ -29,6 +30,7 @@ public final class Peer {
   private final boolean down;
   private final Map<String, String> parameters;
   private int index;
+  private PeerGroup group;
 
   private int currentWeight;
   private int effectiveWeight;
@@ -124,6 +126,10 @@ public final class Peer {
     this.index = index;
   }
 
+  void group(PeerGroup group) {
+    this.group = group;
+  }
+
   // ---- balancing state: change only under the group's lock ----
 
   public int currentWeight() {
@@ -183,8 +189,19 @@ public final class Peer {
     return healthDown;
   }
 
+  /**
+   * Holds the peer down (or lets it up) for active health checks. A change is published to
+   * {@link PeerGroup#healthChanges()} after the flag is written.
+   */
   public void healthDown(boolean value) {
+    if (healthDown == value) {
+      return;
+    }
     healthDown = value;
+    PeerGroup g = group;
+    if (g != null) {
+      g.healthChanged();
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.xgate.spi;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -15,6 +16,7 @@ public final class PeerGroup {
   private final List<Peer> peers;
   private final PeerGroup backup;
   private final ReentrantLock lock;
+  private final AtomicLong healthChanges;
   private final int totalWeight;
   private final int usableCount;
   private final boolean single;
@@ -25,21 +27,24 @@ public final class PeerGroup {
    * @param backup the backup group, or {@code null}
    */
   public PeerGroup(String name, List<Peer> peers, PeerGroup backup) {
-    this(name, peers, backup, backup != null ? backup.lock : new ReentrantLock());
+    this(name, peers, backup, backup != null ? backup.lock : new ReentrantLock(),
+        backup != null ? backup.healthChanges : new AtomicLong());
   }
 
-  private PeerGroup(String name, List<Peer> peers, PeerGroup backup, ReentrantLock lock) {
+  private PeerGroup(String name, List<Peer> peers, PeerGroup backup, ReentrantLock lock, AtomicLong healthChanges) {
     // nginx's peers->single: one primary peer and no backup group; a backup group is never single
     this.single = peers.size() == 1 && backup == null && !peers.get(0).isBackup();
     this.name = name;
     this.peers = List.copyOf(peers);
     this.backup = backup;
     this.lock = lock;
+    this.healthChanges = healthChanges;
     int total = 0;
     int usable = 0;
     for (int i = 0; i < this.peers.size(); i++) {
       Peer p = this.peers.get(i);
       p.index(i);
+      p.group(this);
       total += p.weight();
       if (!p.isDown()) {
         usable++;
@@ -98,5 +103,19 @@ public final class PeerGroup {
   /** The lock that guards the balancing state of this group and its backup group. */
   public ReentrantLock lock() {
     return lock;
+  }
+
+  /**
+   * How many times {@link Peer#healthDown(boolean)} has changed a peer of this group or of its backup group (the
+   * two share the count). It moves after the peer's flag is written, so a balancer that read the count and then the
+   * flags has seen every change counted so far; one that keeps its own view of which peers are held down compares
+   * the count under {@link #lock()} instead of reading every flag on every pick.
+   */
+  public long healthChanges() {
+    return healthChanges.get();
+  }
+
+  void healthChanged() {
+    healthChanges.incrementAndGet();
   }
 }

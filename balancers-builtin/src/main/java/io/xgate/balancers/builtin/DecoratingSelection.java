@@ -17,9 +17,30 @@ abstract class DecoratingSelection implements Selection {
   static final int MAX_MISSES = 20;
 
   final PeerSelection rr;
+  /** {@link #rr} when it is the built-in round robin, else {@code null}. */
+  private final RoundRobinSelection builtin;
 
   DecoratingSelection(PeerSelection rr) {
     this.rr = rr;
+    this.builtin = rr instanceof RoundRobinSelection s ? s : null;
+  }
+
+  /**
+   * The clock for one pick, read before taking the lock: nginx reads {@code ngx_time()} once per pick, and the
+   * clock is not read inside the critical section.
+   */
+  final long now() {
+    return rr.nowSeconds();
+  }
+
+  /** {@link PeerSelection#isUsable} at {@code now}. Call under the lock. */
+  final boolean isUsable(Peer peer, long now) {
+    return builtin != null ? builtin.isUsable(peer, now) : rr.isUsable(peer);
+  }
+
+  /** {@link PeerSelection#take} at {@code now}. Call under the lock. */
+  final Peer take(Peer peer, long now) {
+    return builtin != null ? builtin.take(peer, now) : rr.take(peer);
   }
 
   @Override
@@ -39,8 +60,8 @@ abstract class DecoratingSelection implements Selection {
 
   /** nginx's {@code peers->single}: a one-peer group without backup ignores the algorithm. */
   boolean isSingle() {
-    if (rr instanceof RoundRobinSelection) {
-      return ((RoundRobinSelection) rr).isSingle();
+    if (builtin != null) {
+      return builtin.isSingle();
     }
     PeerGroup g = rr.group();
     return g.size() == 1 && (g.backup() == null || g.backup().size() == 0);
@@ -51,15 +72,15 @@ abstract class DecoratingSelection implements Selection {
    * tie-breaks of least_conn and hash consistent).
    */
   void beforeWeightedScan() {
-    if (rr instanceof RoundRobinSelection) {
-      ((RoundRobinSelection) rr).weights().external();
+    if (builtin != null) {
+      builtin.weights().external();
     }
   }
 
   /** One peer's step of a weighted scan; returns the effective weight to add to the scan's total. */
   int consider(Peer peer) {
-    if (rr instanceof RoundRobinSelection) {
-      return ((RoundRobinSelection) rr).weightsOf(peer).consider(peer);
+    if (builtin != null) {
+      return builtin.weightsOf(peer).consider(peer);
     }
     int effective = peer.effectiveWeight();
     peer.currentWeight(peer.currentWeight() + effective);

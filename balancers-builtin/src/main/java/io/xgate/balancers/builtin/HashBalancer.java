@@ -15,18 +15,22 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Plain: {@code (crc32([REHASH] KEY) >> 16) & 0x7fff} summed over the attempts, modulo the total weight, mapped
  * onto the peers' weights ({@code down} peers keep their share); a miss (tried, down, failed, at max_conns)
- * rehashes; after 20 misses, or for an empty key or a one-peer group, the request uses round robin. The weight walk
- * is a binary search, O(log N).
+ * rehashes; after 20 misses, or for an empty key or a one-peer group, the request uses round robin. nginx's weight
+ * walk is the guide table of {@link WeightSpace}, O(1).
  *
- * <p>Consistent: the key's {@code crc32} finds the first ring point at or after it ({@link KetamaRing}); the point's
- * server line is used (smooth weighted round robin among its usable peers); a miss steps to the next point; after
- * 20 steps, or for an empty key or a one-peer group, round robin. Each step is O(log N) to find and O(k) for the k
- * peers of one server line.
+ * <p>Consistent: the key's {@code crc32} finds the first ring point at or after it ({@link KetamaRing}, O(1) through
+ * its guide table); the point's server line is used (smooth weighted round robin among its usable peers); a miss
+ * steps to the next point; after 20 steps, or for an empty key or a one-peer group, round robin. Each step is O(k)
+ * for the k peers of one server line.
+ *
+ * <p>The candidates depend on the key alone, so the first one is found before the group's lock is taken; the checks
+ * and the take happen under it, with the clock read once per pick as nginx does.
  */
 final class HashBalancer implements Balancer {
 
   private final RoundRobin rr;
   private final PeerGroup peers;
+  private final Peer[] peerArray;
   private final ComplexValue key;
   private final WeightSpace space;
   private final KetamaRing ring;
@@ -34,6 +38,7 @@ final class HashBalancer implements Balancer {
   HashBalancer(RoundRobin rr, PeerGroup peers, ComplexValue key, boolean consistent) {
     this.rr = rr;
     this.peers = peers;
+    this.peerArray = peers.peers().toArray(new Peer[0]);
     this.key = key;
     this.space = new WeightSpace(peers);
     this.ring = consistent ? new KetamaRing(peers) : null;
@@ -72,19 +77,24 @@ final class HashBalancer implements Balancer {
       if (misses > MAX_MISSES || key.length == 0 || isSingle()) {
         return rr.nextRoundRobin();
       }
+      long now = now();
+      // the candidates depend on the key alone: the first one is found before the lock is taken
+      long candidate = (hash + NginxHash.memcachedStep(key, rehash)) & 0xffffffffL;   // nginx keeps a uint32_t
+      Peer peer = peerArray[space.owner(candidate % space.total())];
       ReentrantLock lock = rr.group().lock();
       lock.lock();
       try {
         while (true) {
-          hash = (hash + NginxHash.memcachedStep(key, rehash)) & 0xffffffffL;   // nginx keeps a uint32_t
+          hash = candidate;
           rehash++;
-          Peer peer = peers.get(space.owner(hash % space.total()));
-          if (!rr.isTried(peer) && rr.isUsable(peer)) {
-            return rr.take(peer);
+          if (!rr.isTried(peer) && isUsable(peer, now)) {
+            return take(peer, now);
           }
           if (++misses > MAX_MISSES) {
             return rr.nextRoundRobin();
           }
+          candidate = (hash + NginxHash.memcachedStep(key, rehash)) & 0xffffffffL;
+          peer = peerArray[space.owner(candidate % space.total())];
         }
       } finally {
         lock.unlock();
@@ -108,17 +118,20 @@ final class HashBalancer implements Balancer {
       if (misses > MAX_MISSES || key.length == 0 || isSingle()) {
         return rr.nextRoundRobin();
       }
+      long now = now();
+      // the ring is immutable: the first point's server line is found before the lock is taken
+      int server = ring.serverAt((int) (point % ring.size()));
       ReentrantLock lock = rr.group().lock();
       lock.lock();
       try {
         beforeWeightedScan();
         while (true) {
-          int[] candidates = ring.peersAt((int) (point % ring.size()));
+          int end = ring.firstSlot(server + 1);
           Peer best = null;
           int total = 0;
-          for (int index : candidates) {
-            Peer peer = peers.get(index);
-            if (rr.isTried(peer) || !rr.isUsable(peer)) {
+          for (int slot = ring.firstSlot(server); slot < end; slot++) {
+            Peer peer = peerArray[ring.peerOfSlot(slot)];
+            if (rr.isTried(peer) || !isUsable(peer, now)) {
               continue;
             }
             total += consider(peer);
@@ -128,12 +141,13 @@ final class HashBalancer implements Balancer {
           }
           if (best != null) {
             best.currentWeight(best.currentWeight() - total);
-            return rr.take(best);
+            return take(best, now);
           }
           point++;
           if (++misses > MAX_MISSES) {
             return rr.nextRoundRobin();
           }
+          server = ring.serverAt((int) (point % ring.size()));
         }
       } finally {
         lock.unlock();

@@ -13,8 +13,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * nginx's {@code ip_hash;} ({@code ngx_http_upstream_ip_hash_module.c}): starting from 89, every address byte
  * folds in as {@code hash = (hash * 113 + byte) % 6271}; the bytes are the first three octets of an IPv4 client
  * (so a /24 sticks to one peer) or all sixteen of an IPv6 one. {@code hash % total_weight} picks the peer over the
- * weights ({@code down} peers keep their share); a miss folds the same bytes in again; after 20 misses, or for a
- * one-peer group, the request uses round robin. O(log N) per step.
+ * weights ({@code down} peers keep their share, found through the guide table of {@link WeightSpace}, O(1)); a miss
+ * folds the same bytes in again; after 20 misses, or for a one-peer group, the request uses round robin. The first
+ * candidate is found before the group's lock is taken; the checks and the take happen under it, with the clock read
+ * once per pick as nginx does.
  */
 final class IpHashBalancer implements Balancer {
 
@@ -22,11 +24,13 @@ final class IpHashBalancer implements Balancer {
 
   private final RoundRobin rr;
   private final PeerGroup peers;
+  private final Peer[] peerArray;
   private final WeightSpace space;
 
   IpHashBalancer(RoundRobin rr, PeerGroup peers) {
     this.rr = rr;
     this.peers = peers;
+    this.peerArray = peers.peers().toArray(new Peer[0]);
     this.space = new WeightSpace(peers);
   }
 
@@ -156,20 +160,23 @@ final class IpHashBalancer implements Balancer {
       if (misses > MAX_MISSES || isSingle()) {
         return rr.nextRoundRobin();
       }
+      long now = now();
+      // the candidates depend on the address alone: the first one is found before the lock is taken
+      int h = NginxHash.ipHashStep(hash, address);
+      Peer peer = peerArray[space.owner(h % space.total())];
       ReentrantLock lock = rr.group().lock();
       lock.lock();
       try {
-        int h = hash;
         while (true) {
-          h = NginxHash.ipHashStep(h, address);
-          Peer peer = peers.get(space.owner(h % space.total()));
-          if (!rr.isTried(peer) && rr.isUsable(peer)) {
+          if (!rr.isTried(peer) && isUsable(peer, now)) {
             hash = h;
-            return rr.take(peer);
+            return take(peer, now);
           }
           if (++misses > MAX_MISSES) {
             return rr.nextRoundRobin();
           }
+          h = NginxHash.ipHashStep(h, address);
+          peer = peerArray[space.owner(h % space.total())];
         }
       } finally {
         lock.unlock();

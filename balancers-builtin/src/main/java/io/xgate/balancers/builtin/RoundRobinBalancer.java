@@ -25,6 +25,8 @@ final class RoundRobinBalancer implements RoundRobin {
   private final SmoothWeights backupWeights;
   private final boolean single;
   private final int tries;
+  /** Written and read under the group's lock. */
+  private PeerStateObserver observer;
 
   RoundRobinBalancer(PeerGroup peers, TimeSource time) {
     this.peers = peers;
@@ -72,5 +74,26 @@ final class RoundRobinBalancer implements RoundRobin {
   /** Whether the group has backup peers. */
   boolean hasBackup() {
     return backupWeights != null;
+  }
+
+  /**
+   * Makes {@code observer} the one told about every change of peer state this base makes from now on (least_conn's
+   * index). One observer per base, as nginx allows one balancing method per upstream.
+   */
+  void observe(PeerStateObserver observer) {
+    peers.lock().lock();
+    try {
+      if (this.observer != null && this.observer != observer) {
+        throw new IllegalStateException("the round-robin base of " + peers.name() + " is already observed");
+      }
+      this.observer = observer;
+    } finally {
+      peers.lock().unlock();
+    }
+  }
+
+  /** The observer, or {@code null}; read under the group's lock. */
+  PeerStateObserver observer() {
+    return observer;
   }
 }

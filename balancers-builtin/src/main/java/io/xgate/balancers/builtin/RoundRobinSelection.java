@@ -5,6 +5,7 @@ import io.xgate.spi.Peer;
 import io.xgate.spi.PeerGroup;
 import io.xgate.spi.PeerSelection;
 import io.xgate.spi.TimeSource;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -14,7 +15,10 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class RoundRobinSelection implements PeerSelection {
 
-  /** Tried peers kept in a small array first, so opening a selection costs the same at 2 or 2,000 peers. */
+  /**
+   * Tried peers: the first in a field (most requests try one peer, and opening a selection allocates nothing for
+   * it), then up to this many in a small array, then a bit set; so a selection costs the same at 2 or 2,000 peers.
+   */
   private static final int SMALL_TRIED = 8;
 
   private final RoundRobinBalancer balancer;
@@ -22,7 +26,8 @@ final class RoundRobinSelection implements PeerSelection {
   private final ReentrantLock lock;
   private PeerGroup group;
   private SmoothWeights weights;
-  private final int[] triedSmall = new int[SMALL_TRIED];
+  private int firstTried;
+  private int[] triedSmall;
   private int triedCount;
   private BitSet triedBits;
   private int tries;
@@ -47,6 +52,9 @@ final class RoundRobinSelection implements PeerSelection {
     if (triedBits != null) {
       return triedBits.get(index);
     }
+    if (triedSmall == null) {
+      return triedCount == 1 && firstTried == index;
+    }
     for (int i = 0; i < triedCount; i++) {
       if (triedSmall[i] == index) {
         return true;
@@ -55,15 +63,34 @@ final class RoundRobinSelection implements PeerSelection {
     return false;
   }
 
-  private boolean anyTried() {
+  /** Whether any peer of the current group was returned in this selection. */
+  boolean anyTried() {
     return triedCount > 0 || triedBits != null;
+  }
+
+  /** The indexes of the tried peers of the current group, in no particular order. */
+  int[] triedIndexes() {
+    if (triedBits != null) {
+      return triedBits.stream().toArray();
+    }
+    if (triedSmall == null) {
+      return triedCount == 0 ? new int[0] : new int[] {firstTried};
+    }
+    return Arrays.copyOf(triedSmall, triedCount);
   }
 
   private void markTried(Peer peer) {
     int index = peer.index();
     if (triedBits != null) {
       triedBits.set(index);
+    } else if (triedCount == 0) {
+      firstTried = index;
+      triedCount = 1;
     } else if (triedCount < SMALL_TRIED) {
+      if (triedSmall == null) {
+        triedSmall = new int[SMALL_TRIED];
+        triedSmall[0] = firstTried;
+      }
       triedSmall[triedCount++] = index;
     } else {
       triedBits = new BitSet(group.size());
@@ -76,17 +103,27 @@ final class RoundRobinSelection implements PeerSelection {
 
   private void clearTried() {
     triedCount = 0;
+    triedSmall = null;
     triedBits = null;
   }
 
   @Override
   public boolean isUsable(Peer peer) {
-    return !peer.isDown() && !peer.healthDown() && !peer.isFailed(time.nowSeconds()) && !peer.isAtMaxConns();
+    return isUsable(peer, time.nowSeconds());
+  }
+
+  /** {@link #isUsable(Peer)} at {@code now}, read once per pick as nginx reads {@code ngx_time()}. */
+  boolean isUsable(Peer peer, long now) {
+    return !peer.isDown() && !peer.healthDown() && !peer.isFailed(now) && !peer.isAtMaxConns();
   }
 
   @Override
   public Peer take(Peer peer) {
-    long now = time.nowSeconds();
+    return take(peer, time.nowSeconds());
+  }
+
+  /** {@link #take(Peer)} at {@code now}. */
+  Peer take(Peer peer, long now) {
     if (now - peer.checked() > peer.failTimeoutSeconds()) {
       peer.checked(now);
     }
@@ -104,6 +141,14 @@ final class RoundRobinSelection implements PeerSelection {
     int before = peer.conns();
     peer.conns(before + 1);
     balancer.weightsOf(peer).connsChanged(peer, before);
+    changed(peer);
+  }
+
+  private void changed(Peer peer) {
+    PeerStateObserver observer = balancer.observer();
+    if (observer != null) {
+      observer.peerChanged(peer);
+    }
   }
 
   @Override
@@ -177,6 +222,10 @@ final class RoundRobinSelection implements PeerSelection {
       }
       return peer;
     }
+    PeerStateObserver observer = balancer.observer();
+    if (observer != null) {
+      observer.beforeRoundRobinScan(group);
+    }
     if (!anyTried() && weights.fastReady()) {
       Peer peer = weights.fastPick();
       if (peer != null) {
@@ -236,6 +285,7 @@ final class RoundRobinSelection implements PeerSelection {
       if (isSingle()) {
         peer.conns(conns - 1);
         peerWeights.connsChanged(peer, conns);
+        changed(peer);
         tries = 0;
         return;
       }
@@ -259,6 +309,7 @@ final class RoundRobinSelection implements PeerSelection {
       peerWeights.failsChanged(peer, fails);
       peer.conns(conns - 1);
       peerWeights.connsChanged(peer, conns);
+      changed(peer);
     } finally {
       lock.unlock();
     }

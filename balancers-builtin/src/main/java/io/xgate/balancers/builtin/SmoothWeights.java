@@ -204,36 +204,33 @@ final class SmoothWeights {
 
   /** The effective weight of {@code peer} changed from {@code before}. */
   void effectiveWeightChanged(Peer peer, int before) {
-    if (activePosition[peer.index()] < 0) {
-      return;
-    }
     boolean was = before < peer.weight();
     boolean is = peer.effectiveWeight() < peer.weight();
-    if (was != is) {
+    if (was != is && activePosition[peer.index()] >= 0) {
       degraded += is ? 1 : -1;
     }
   }
 
   /** The failure count of {@code peer} changed from {@code before}. */
   void failsChanged(Peer peer, int before) {
-    if (activePosition[peer.index()] < 0 || peer.maxFails() == 0) {
+    if (peer.maxFails() == 0) {
       return;
     }
     boolean was = before >= peer.maxFails();
     boolean is = peer.fails() >= peer.maxFails();
-    if (was != is) {
+    if (was != is && activePosition[peer.index()] >= 0) {
       suspended += is ? 1 : -1;
     }
   }
 
   /** The connection count of {@code peer} changed from {@code before}. */
   void connsChanged(Peer peer, int before) {
-    if (peer.maxConns() == 0 || activePosition[peer.index()] < 0) {
+    if (peer.maxConns() == 0) {
       return;
     }
     boolean was = before >= peer.maxConns();
     boolean is = peer.isAtMaxConns();
-    if (was != is) {
+    if (was != is && activePosition[peer.index()] >= 0) {
       saturated += is ? 1 : -1;
     }
   }
