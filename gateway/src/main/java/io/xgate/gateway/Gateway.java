@@ -300,6 +300,9 @@ public final class Gateway {
         .addStore(new ConfigStoreOptions().setType(NginxConfigStore.TYPE)
             .setConfig(new JsonObject().put("path", configFile.toAbsolutePath().toString()))));
     retriever.listen(change -> {
+      if (change.getPreviousConfiguration().isEmpty()) {
+        return;   // the first scan, which only learns the files' state
+      }
       errorLog.notice("config file changed, reloading");
       reload();
     });

@@ -46,6 +46,9 @@ import java.util.function.Supplier;
  */
 public final class ServerVerticle extends VerticleBase {
 
+  /** How long the origin client of a replaced upstream stays usable for requests still running on it. */
+  private static final long RETIRED_CLIENT_GRACE_MS = 120_000;
+
   private final Supplier<Generation> generations;
   private final BalancerRegistry providers;
   private final ErrorLog errorLog;
@@ -95,7 +98,9 @@ public final class ServerVerticle extends VerticleBase {
       for (Map.Entry<Upstream, HttpClient> e : new ArrayList<>(clients.entrySet())) {
         if (generation.upstreams().get(e.getKey().name()) != e.getKey()) {
           clients.remove(e.getKey());
-          e.getValue().shutdown(60, TimeUnit.SECONDS);
+          // requests of the old generation may still retry through it: closed only after they are long done
+          HttpClient retired = e.getValue();
+          vertx.setTimer(RETIRED_CLIENT_GRACE_MS, t -> retired.close());
         }
       }
     }

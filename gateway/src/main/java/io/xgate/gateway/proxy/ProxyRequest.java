@@ -179,7 +179,13 @@ public final class ProxyRequest {
         .setURI(upstreamUri)
         .setConnectTimeout(settings.connectTimeoutMs())
         .setIdleTimeout(Math.max(settings.readTimeoutMs(), settings.sendTimeoutMs()));
-    client.request(options).onComplete(ar -> {
+    Future<HttpClientRequest> opened;
+    try {
+      opened = client.request(options);
+    } catch (RuntimeException e) {
+      opened = Future.failedFuture(e);   // e.g. a client closed under a request: an error like any connect error
+    }
+    opened.onComplete(ar -> {
       if (finalized) {
         if (ar.succeeded()) {
           ar.result().reset();
