@@ -116,8 +116,10 @@ public final class Gateway {
     }, new DeploymentOptions().setInstances(config.workerProcesses()))
         .compose(id -> {
           gw.deployments.add(id);
-          return WarmUp.settle(vertx, 1000);
+          // the watch reads the files once now, before the ports open and the first requests arrive
+          return gw.watchConfig(config.configScanIntervalMs());
         })
+        .compose(x -> WarmUp.settle(vertx, 1000))
         .compose(x -> Future.all(gw.verticles.stream().map(v -> v.applyFromAnyThread(first)).toList()))
         .onComplete(ar -> {
           if (ar.succeeded()) {
@@ -126,7 +128,6 @@ public final class Gateway {
             if (!vertx.isNativeTransportEnabled() && vertx.unavailableNativeTransportCause() != null) {
               errorLog.info("native transport unavailable: " + vertx.unavailableNativeTransportCause());
             }
-            gw.watchConfig(config.configScanIntervalMs());
             started.complete(gw);
           } else {
             errorLog.log("emerg", ar.cause().getMessage());
@@ -291,9 +292,9 @@ public final class Gateway {
    * Reloads (as SIGHUP) whenever the config file or a file it includes changes, checked every {@code intervalMs}
    * through vertx-config ({@link NginxConfigStore}); 0 = never.
    */
-  private void watchConfig(long intervalMs) {
+  private Future<Void> watchConfig(long intervalMs) {
     if (intervalMs <= 0) {
-      return;
+      return Future.succeededFuture();
     }
     ConfigRetriever retriever = ConfigRetriever.create(vertx, new ConfigRetrieverOptions()
         .setScanPeriod(intervalMs)
@@ -307,6 +308,7 @@ public final class Gateway {
       reload();
     });
     configWatch = retriever;
+    return retriever.getConfig().<Void>mapEmpty().recover(e -> Future.succeededFuture());
   }
 
   private Future<Void> shutdown() {

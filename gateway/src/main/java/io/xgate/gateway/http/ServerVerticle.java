@@ -75,7 +75,9 @@ public final class ServerVerticle extends VerticleBase {
   /** Warms the request path up ({@link WarmUp}); serving starts with the first {@link #apply}. */
   @Override
   public Future<?> start() {
-    return WarmUp.run(vertx, providers, (req, warm) -> handle(req, warm, WarmUp.listenKey(warm)))
+    Generation served = generations.get();
+    return WarmUp.run(vertx, providers, served == null ? null : served.config(),
+        (req, warm) -> handle(req, warm, WarmUp.listenKey(warm)))
         .onComplete(x -> {
           // only the warm-up's client exists yet
           clients.values().forEach(HttpClient::close);

@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.xgate.gateway.config.ConfigLoader;
 import io.xgate.gateway.config.GatewayConfig;
 import io.xgate.gateway.config.NginxConfigParser;
+import io.xgate.gateway.config.UpstreamConfig;
 import io.xgate.gateway.upstream.UpstreamRegistry;
 import io.xgate.spi.BalancerRegistry;
 import io.xgate.spi.ConfigException;
@@ -18,6 +19,10 @@ import io.vertx.core.Promise;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -28,6 +33,9 @@ import java.util.function.BiConsumer;
  * and the fast-shutdown close of a listener. A cold JVM spends about 15 ms loading and linking that code on its
  * first request, which would land on the first real requests and skew what depends on timing (least_conn counts
  * overlapping requests; {@code proxy_next_upstream_timeout}, {@code SIGTERM} releasing the port at once).
+ *
+ * <p>It also sends one request through an upstream with each balancer chain the served config uses (two servers,
+ * both its own origin), so that {@code least_conn} or {@code hash} code is loaded before their first real request.
  *
  * <p>The warm-up has its own config, upstream and origin: one throwaway listener on an ephemeral loopback port
  * that is both the proxy ({@code location /proxy/}) and its origin ({@code location /origin/}). No configured peer
@@ -49,23 +57,28 @@ public final class WarmUp {
    * @return completes when done; fails when a warm-up request did not get its answer (a bug in the request path;
    *     the worker can serve all the same, only colder)
    */
-  static Future<Void> run(Vertx vertx, BalancerRegistry providers,
+  static Future<Void> run(Vertx vertx, BalancerRegistry providers, GatewayConfig served,
       BiConsumer<HttpServerRequest, Generation> handler) {
     Generation[] warm = new Generation[1];
     HttpServer server = vertx.createHttpServer().requestHandler(req -> handler.accept(req, warm[0]));
     return server.listen(0, "127.0.0.1").compose(bound -> {
       try {
-        warm[0] = generation(bound.actualPort(), providers);
+        warm[0] = generation(bound.actualPort(), providers, balancerChains(served));
       } catch (ConfigException | IOException e) {
         return Future.failedFuture(e);
       }
       HttpClient client = vertx.createHttpClient();
       int port = bound.actualPort();
-      return client.request(HttpMethod.GET, port, "127.0.0.1", "/proxy/get")
+      Future<Void> chain = client.request(HttpMethod.GET, port, "127.0.0.1", "/proxy/get")
           .compose(req -> req.send()).compose(WarmUp::expectWarm)
           .compose(x -> client.request(HttpMethod.POST, port, "127.0.0.1", "/proxy/post"))
-          .compose(req -> req.send("body")).compose(WarmUp::expectWarm)
-          .eventually(client::close);
+          .compose(req -> req.send("body")).compose(WarmUp::expectWarm);
+      for (int i = 0; i < balancerChains(served).size(); i++) {
+        String uri = "/chain" + i + "/get?a=1";
+        chain = chain.compose(x -> client.request(HttpMethod.GET, port, "127.0.0.1", uri))
+            .compose(req -> req.send()).compose(WarmUp::expectWarm);
+      }
+      return chain.eventually(client::close);
     }).transform(outcome -> {
       ListenerSockets.closeNow(server, ListenerSockets.channelOf(server), 1000);
       if (warm[0] != null) {
@@ -82,15 +95,51 @@ public final class WarmUp {
         : Future.<Void>failedFuture("warm-up request got " + response.statusCode() + " " + body));
   }
 
-  private static Generation generation(int port, BalancerRegistry providers) throws ConfigException, IOException {
+  /**
+   * The distinct balancer chains of the served config, as directive lines ({@code "least_conn;"}): the warm-up
+   * runs a request through each, so their code is loaded before their first real request.
+   */
+  private static List<String> balancerChains(GatewayConfig served) {
+    Set<String> chains = new LinkedHashSet<>();
+    if (served != null) {
+      for (UpstreamConfig u : served.upstreams().values()) {
+        StringBuilder lines = new StringBuilder();
+        for (UpstreamConfig.BalancerStep step : u.balancers()) {
+          lines.append(step.directive().name());
+          for (String arg : step.directive().args()) {
+            lines.append(" \"").append(arg.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+          }
+          lines.append("; ");
+        }
+        if (lines.length() > 0) {
+          chains.add(lines.toString());
+        }
+      }
+    }
+    return new ArrayList<>(chains);
+  }
+
+  private static Generation generation(int port, BalancerRegistry providers, List<String> chains)
+      throws ConfigException, IOException {
+    StringBuilder upstreams = new StringBuilder();
+    StringBuilder locations = new StringBuilder();
+    for (int i = 0; i < chains.size(); i++) {
+      // two servers, so that the chain's own code runs rather than the one-peer shortcut
+      upstreams.append("  upstream ").append(UPSTREAM).append(i).append(" { ").append(chains.get(i))
+          .append("server 127.0.0.1:").append(port).append("; server 127.0.0.1:").append(port).append("; }\n");
+      locations.append("    location /chain").append(i).append("/ { proxy_pass http://").append(UPSTREAM).append(i)
+          .append("/origin/; }\n");
+    }
     String text = "http {\n"
         + "  access_log off;\n"
         + "  upstream " + UPSTREAM + " { server 127.0.0.1:" + port + "; keepalive 1; }\n"
+        + upstreams
         + "  server {\n"
         + "    listen 127.0.0.1:" + port + ";\n"
         + "    location /origin/ { return 200 \"warm\"; }\n"
         + "    location /proxy/ { proxy_pass http://" + UPSTREAM + "/origin/;"
         + " add_header X-Upstream-Addr $upstream_addr always; proxy_set_header Connection \"\"; }\n"
+        + locations
         + "  }\n"
         + "}\n";
     Path file = Path.of("warm-up.conf").toAbsolutePath();
