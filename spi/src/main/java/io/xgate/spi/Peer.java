@@ -126,6 +126,11 @@ public final class Peer {
     this.index = index;
   }
 
+  /** The group this peer belongs to (primary or backup), once the group is built. */
+  public PeerGroup group() {
+    return group;
+  }
+
   void group(PeerGroup group) {
     this.group = group;
   }

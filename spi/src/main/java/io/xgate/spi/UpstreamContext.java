@@ -27,4 +27,12 @@ public interface UpstreamContext {
    * where a balancer is built outside a running gateway (unit tests, {@code -t}).
    */
   Vertx vertx();
+
+  /**
+   * Where the round-robin base reports every attempt it accounted, so that upstreams listing the same address share
+   * its passive health; {@link SharedHealth#NONE} when this upstream keeps its own ({@code shared_health off}).
+   */
+  default SharedHealth sharedHealth() {
+    return SharedHealth.NONE;
+  }
 }

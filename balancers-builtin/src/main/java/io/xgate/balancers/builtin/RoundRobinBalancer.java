@@ -1,10 +1,12 @@
 package io.xgate.balancers.builtin;
 
+import io.xgate.spi.Outcome;
 import io.xgate.spi.Peer;
 import io.xgate.spi.PeerGroup;
 import io.xgate.spi.PeerSelection;
 import io.xgate.spi.RequestView;
 import io.xgate.spi.RoundRobin;
+import io.xgate.spi.SharedHealth;
 import io.xgate.spi.TimeSource;
 
 /**
@@ -21,6 +23,7 @@ final class RoundRobinBalancer implements RoundRobin {
 
   private final PeerGroup peers;
   private final TimeSource time;
+  private final SharedHealth sharedHealth;
   private final SmoothWeights primaryWeights;
   private final SmoothWeights backupWeights;
   private final boolean single;
@@ -29,8 +32,13 @@ final class RoundRobinBalancer implements RoundRobin {
   private PeerStateObserver observer;
 
   RoundRobinBalancer(PeerGroup peers, TimeSource time) {
+    this(peers, time, SharedHealth.NONE);
+  }
+
+  RoundRobinBalancer(PeerGroup peers, TimeSource time, SharedHealth sharedHealth) {
     this.peers = peers;
     this.time = time;
+    this.sharedHealth = sharedHealth;
     PeerGroup backup = peers.backup();
     boolean hasBackup = backup != null && backup.size() > 0;
     this.primaryWeights = new SmoothWeights(peers);
@@ -90,6 +98,60 @@ final class RoundRobinBalancer implements RoundRobin {
     } finally {
       peers.lock().unlock();
     }
+  }
+
+  @Override
+  public void observed(Peer peer, Outcome outcome) {
+    if (peer.group() == null || (peer.group() != peers && peer.group() != peers.backup())) {
+      throw new IllegalArgumentException(peer + " is not a peer of upstream " + peers.name());
+    }
+    if (isSingle(peer.group())) {
+      return;   // nginx ignores max_fails for a one-peer upstream
+    }
+    peers.lock().lock();
+    try {
+      account(peer, outcome);
+    } finally {
+      peers.lock().unlock();
+    }
+  }
+
+  /**
+   * nginx's passive-health accounting of one ended attempt ({@code ngx_http_upstream_free_round_robin_peer} without
+   * the {@code conns} and tries parts): a failure counts against {@code max_fails}, restarts {@code fail_timeout}
+   * and lowers the effective weight; anything else, after a trial pick past {@code fail_timeout}, clears the
+   * failures. Call under the group's lock.
+   */
+  void account(Peer peer, Outcome outcome) {
+    SmoothWeights peerWeights = weightsOf(peer);
+    int fails = peer.fails();
+    if (outcome == Outcome.FAILURE) {
+      long now = time.nowSeconds();
+      int effective = peer.effectiveWeight();
+      peer.fails(fails + 1);
+      peer.accessed(now);
+      peer.checked(now);
+      if (peer.maxFails() != 0) {
+        peer.effectiveWeight(Math.max(0, effective - peer.weight() / peer.maxFails()));
+      }
+      peerWeights.effectiveWeightChanged(peer, effective);
+    } else if (peer.accessed() < peer.checked()) {
+      peer.fails(0);   // the peer worked after its fail_timeout window: it is live again
+    }
+    peerWeights.failsChanged(peer, fails);
+    changed(peer);
+  }
+
+  /** Tells the observer that {@code peer}'s state changed; under the group's lock. */
+  void changed(Peer peer) {
+    if (observer != null) {
+      observer.peerChanged(peer);
+    }
+  }
+
+  /** Hands an accounted outcome to the upstreams sharing {@code peer}'s address; outside the lock. */
+  void share(Peer peer, Outcome outcome) {
+    sharedHealth.accounted(this, peer, outcome);
   }
 
   /** The observer, or {@code null}; read under the group's lock. */

@@ -24,6 +24,6 @@ public final class RoundRobinProvider extends BalancerProvider {
 
   @Override
   public Balancer newBalancer(UpstreamContext upstream, Object config) {
-    return new RoundRobinBalancer(upstream.peers(), upstream.time());
+    return new RoundRobinBalancer(upstream.peers(), upstream.time(), upstream.sharedHealth());
   }
 }

@@ -145,10 +145,7 @@ final class RoundRobinSelection implements PeerSelection {
   }
 
   private void changed(Peer peer) {
-    PeerStateObserver observer = balancer.observer();
-    if (observer != null) {
-      observer.peerChanged(peer);
-    }
+    balancer.changed(peer);
   }
 
   @Override
@@ -278,43 +275,28 @@ final class RoundRobinSelection implements PeerSelection {
 
   @Override
   public void report(Peer peer, Outcome outcome) {
+    boolean accounted = false;
     lock.lock();
     try {
-      SmoothWeights peerWeights = balancer.weightsOf(peer);
       int conns = peer.conns();
-      if (isSingle()) {
-        peer.conns(conns - 1);
-        peerWeights.connsChanged(peer, conns);
-        changed(peer);
-        tries = 0;
-        return;
+      if (!isSingle()) {
+        balancer.account(peer, outcome);
+        accounted = true;
       }
-      int fails = peer.fails();
-      if (outcome == Outcome.FAILURE) {
-        long now = time.nowSeconds();
-        int effective = peer.effectiveWeight();
-        peer.fails(fails + 1);
-        peer.accessed(now);
-        peer.checked(now);
-        if (peer.maxFails() != 0) {
-          peer.effectiveWeight(effective - peer.weight() / peer.maxFails());
-        }
-        if (peer.effectiveWeight() < 0) {
-          peer.effectiveWeight(0);
-        }
-        peerWeights.effectiveWeightChanged(peer, effective);
-      } else if (peer.accessed() < peer.checked()) {
-        peer.fails(0);   // the peer worked after its fail_timeout window: it is live again
-      }
-      peerWeights.failsChanged(peer, fails);
       peer.conns(conns - 1);
-      peerWeights.connsChanged(peer, conns);
+      balancer.weightsOf(peer).connsChanged(peer, conns);
       changed(peer);
     } finally {
       lock.unlock();
     }
-    if (tries > 0) {
+    if (isSingle()) {
+      tries = 0;
+    } else if (tries > 0) {
       tries--;
     }
+    if (accounted) {
+      balancer.share(peer, outcome);
+    }
   }
+
 }

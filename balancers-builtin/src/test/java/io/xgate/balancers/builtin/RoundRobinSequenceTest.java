@@ -109,6 +109,48 @@ class RoundRobinSequenceTest {
   }
 
   @Test
+  void aFailureObservedFromAnotherUpstreamCountsAsOneMadeHere() {
+    var u = upstream("10.0.0.1:1", "10.0.0.1:2 weight=2 max_fails=1 fail_timeout=5s", "10.0.0.1:3");
+    Peer two = u.peer("10.0.0.1:2");
+    u.roundRobin().observed(two, Outcome.FAILURE);
+    assertThat(two.fails()).isEqualTo(1);
+    assertThat(two.conns()).as("no attempt was made here").isZero();
+    assertThat(two.effectiveWeight()).as("lowered by weight / max_fails, as a local failure").isZero();
+    assertThat(picks(u, 8)).as("disabled within fail_timeout").doesNotContain("2");
+    time.advanceSeconds(6);
+    assertThat(picks(u, 8)).as("usable again once fail_timeout has passed").contains("2");
+  }
+
+  @Test
+  void aSuccessObservedAfterATrialPickClearsTheFailures() {
+    var u = upstream("10.0.0.1:1", "10.0.0.1:2 max_fails=1 fail_timeout=2s");
+    Peer two = u.peer("10.0.0.1:2");
+    u.roundRobin().observed(two, Outcome.FAILURE);
+    u.roundRobin().observed(two, Outcome.SUCCESS);
+    assertThat(two.fails()).as("no trial pick since the failure: nginx keeps the count").isEqualTo(1);
+    time.advanceSeconds(3);
+    Selection s = u.balancer().select(TestRequest.get("/"));
+    Peer p = s.next();
+    while (p != two) {
+      s.report(p, Outcome.SUCCESS);
+      s = u.balancer().select(TestRequest.get("/"));
+      p = s.next();
+    }
+    u.roundRobin().observed(two, Outcome.SUCCESS);
+    assertThat(two.fails()).as("the address worked after the window").isZero();
+    s.report(p, Outcome.SUCCESS);
+  }
+
+  @Test
+  void anOutcomeObservedForAOnePeerUpstreamIsIgnoredAsNginxIgnoresMaxFailsThere() {
+    var u = upstream("10.0.0.1:1 max_fails=1");
+    Peer one = u.peer("10.0.0.1:1");
+    u.roundRobin().observed(one, Outcome.FAILURE);
+    assertThat(one.fails()).isZero();
+    assertThat(picks(u, 2)).isEqualTo("11");
+  }
+
+  @Test
   void failureLowersEffectiveWeightByWeightOverMaxFailsAndEachScanRestoresOne() {
     var u = upstream("10.0.0.1:1 weight=2", "10.0.0.1:2 weight=3 max_fails=2 fail_timeout=2s", "10.0.0.1:3");
     Peer two = u.peer("10.0.0.1:2");

@@ -229,6 +229,14 @@ public final class ConfigLoader {
       u.keepaliveSet = true;
       u.keepalive = (int) positive(n, n.arg(0));
     });
+    define("shared_health", EnumSet.of(Ctx.UPSTREAM), 1, 1, false, (n, t) -> {
+      UpstreamConfig u = (UpstreamConfig) t;
+      if (u.sharedHealthSet) {
+        throw n.error("\"shared_health\" directive is duplicate");
+      }
+      u.sharedHealthSet = true;
+      u.sharedHealth = flag(n, n.arg(0));
+    });
     define("zone", EnumSet.of(Ctx.UPSTREAM), 1, 2, false, (n, t) -> {
       // balancer state is always shared by every event loop of the process: zone's meaning holds without it
       if (n.args().size() == 2 && ConfigValues.parseSize(n.arg(1)) < 0) {

@@ -26,6 +26,8 @@ public final class UpstreamConfig {
   long keepaliveTimeoutMs = 60_000;
   long keepaliveRequests = 1000;
   boolean keepaliveSet;
+  boolean sharedHealth = true;
+  boolean sharedHealthSet;
 
   UpstreamConfig(String name, String file, int line) {
     this.name = name;
@@ -58,6 +60,14 @@ public final class UpstreamConfig {
 
   public long keepaliveRequests() {
     return keepaliveRequests;
+  }
+
+  /**
+   * {@code shared_health on|off} (default on): whether this upstream's passive health of a peer is shared with the
+   * other upstreams that list the same address and share theirs.
+   */
+  public boolean sharedHealth() {
+    return sharedHealth;
   }
 
   public String file() {

@@ -13,6 +13,7 @@ import io.xgate.spi.ConfigException;
 import io.xgate.spi.Peer;
 import io.xgate.spi.PeerGroup;
 import io.xgate.spi.RoundRobin;
+import io.xgate.spi.SharedHealth;
 import io.xgate.spi.TimeSource;
 import io.xgate.spi.UpstreamContext;
 import java.util.LinkedHashMap;
@@ -47,8 +48,9 @@ public final class UpstreamRegistry implements AutoCloseable {
           + "class path (a shaded jar lost META-INF/services?)", null, 0);
     }
     Map<String, Upstream> out = new LinkedHashMap<>();
+    AddressHealth health = new AddressHealth();
     for (UpstreamConfig u : config.upstreams().values()) {
-      Balancer chain = chain(root, u, time, vertx);
+      Balancer chain = chain(root, u, time, vertx, u.sharedHealth() ? health : SharedHealth.NONE);
       out.put(u.name(), new Upstream(u.name(), chain, u.keepalive(), u.keepaliveTimeoutMs(),
           u.keepaliveRequests()));
     }
@@ -58,25 +60,30 @@ public final class UpstreamRegistry implements AutoCloseable {
         if (pass != null && pass.upstream() == null && !out.containsKey(pass.proxyHost())) {
           Peer peer = new Peer(pass.proxyHost(), pass.host(), pass.port(), 1, 1, 10, 0, false, false, Map.of());
           PeerGroup group = new PeerGroup(pass.proxyHost(), List.of(peer), null);
-          Balancer rr = root.newBalancer(new Context(pass.proxyHost(), group, null, null, time, vertx), null);
+          Balancer rr = root.newBalancer(
+              new Context(pass.proxyHost(), group, null, null, time, vertx, SharedHealth.NONE), null);
           out.put(pass.proxyHost(), new Upstream(pass.proxyHost(), rr, 0, 60_000, 1000));
         }
       }
     }
+    health.seal();
     return new UpstreamRegistry(out);
   }
 
-  private static Balancer chain(BalancerProvider root, UpstreamConfig u, TimeSource time, Vertx vertx)
-      throws ConfigException {
-    Balancer base = root.newBalancer(new Context(u.name(), u.peers(), null, null, time, vertx), null);
+  private static Balancer chain(BalancerProvider root, UpstreamConfig u, TimeSource time, Vertx vertx,
+      SharedHealth health) throws ConfigException {
+    Balancer base = root.newBalancer(new Context(u.name(), u.peers(), null, null, time, vertx, health), null);
     if (!(base instanceof RoundRobin rr)) {
       throw new ConfigException("the \"" + BalancerProvider.ROUND_ROBIN + "\" provider "
           + root.getClass().getName() + " does not build a RoundRobin balancer", u.file(), u.line());
     }
+    if (health instanceof AddressHealth shared) {
+      shared.join(rr);
+    }
     Balancer current = rr;
     for (UpstreamConfig.BalancerStep step : u.balancers()) {
       try {
-        current = step.provider().newBalancer(new Context(u.name(), u.peers(), current, rr, time, vertx),
+        current = step.provider().newBalancer(new Context(u.name(), u.peers(), current, rr, time, vertx, health),
             step.config());
       } catch (RuntimeException e) {
         throw step.directive().error("balancer \"" + step.provider().policyName() + "\" failed: " + e);
@@ -109,7 +116,7 @@ public final class UpstreamRegistry implements AutoCloseable {
   }
 
   private record Context(String name, PeerGroup peers, Balancer base, RoundRobin roundRobinBase, TimeSource time,
-      Vertx vertx) implements UpstreamContext {
+      Vertx vertx, SharedHealth sharedHealth) implements UpstreamContext {
 
     @Override
     public RoundRobin roundRobin() {

@@ -130,12 +130,16 @@ class ConfigLoaderTest {
         "invalid parameter \"fail_timeout=500ms\" in FILE:3");
     assertError("http {\n proxy_connect_timeout 5x;\n}", "\"proxy_connect_timeout\" directive invalid value in FILE:2");
     assertError("http {\n proxy_next_upstream error http_999;\n}", "invalid value \"http_999\" in FILE:2");
+    assertError("http {\n upstream u {\n  shared_health maybe;\n  server 127.0.0.1:9001;\n }\n}",
+        "invalid value \"maybe\" in \"shared_health\" directive, it must be \"on\" or \"off\" in FILE:3");
   }
 
   @Test
   void duplicates() throws IOException {
     assertError("http {\n proxy_connect_timeout 5s;\n proxy_connect_timeout 6s;\n}",
         "\"proxy_connect_timeout\" directive is duplicate in FILE:3");
+    assertError("http {\n upstream u {\n  shared_health off;\n  shared_health on;\n  server 127.0.0.1:9001;\n }\n}",
+        "\"shared_health\" directive is duplicate in FILE:4");
     assertError("http {\n" + UPSTREAM + "upstream u { server 127.0.0.1:9002; }\n}", "duplicate upstream \"u\" in FILE:3");
   }
 
