@@ -223,7 +223,7 @@ public final class ServerVerticle extends VerticleBase {
           .setVerifyHost(false);
       PoolOptions pool = new PoolOptions().setHttp1MaxSize(Math.max(1024, upstream.keepalive()))
           .setMaxWaitQueueSize(-1);
-      c = vertx.createHttpClient(options, pool);
+      c = vertx.httpClientBuilder().with(options).with(pool).withConnectHandler(OriginHalfClose::install).build();
       clients.put(upstream, c);
     }
     return c;
