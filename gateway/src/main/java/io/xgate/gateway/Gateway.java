@@ -18,7 +18,7 @@ import io.xgate.gateway.http.ServerVerticle;
 import io.xgate.gateway.http.WarmUp;
 import io.xgate.gateway.log.ErrorLog;
 import io.xgate.gateway.log.LogFile;
-import io.xgate.gateway.proxy.RequestBody;
+import io.xgate.gateway.proxy.TempFiles;
 import io.xgate.gateway.proxy.RequestVariables;
 import io.xgate.gateway.upstream.LeaseRegistry;
 import io.xgate.gateway.upstream.UpstreamRegistry;
@@ -92,7 +92,7 @@ public final class Gateway {
       return Future.failedFuture(e);
     }
     ErrorLog errorLog = new ErrorLog(errorFile, config.errorLogLevel());
-    cleanBodyTempPaths(config);
+    cleanTempPaths(config);
     RequestVariables.hostname();   // resolved here, not on an event loop
     Vertx vertx = Vertx.vertx(new VertxOptions()
         .setEventLoopPoolSize(config.workerProcesses())
@@ -137,16 +137,18 @@ public final class Gateway {
     return started.future();
   }
 
-  /** Deletes request bodies a crashed process left in the temp paths (they are its files only). */
-  private static void cleanBodyTempPaths(GatewayConfig config) {
+  /** Deletes request bodies and responses a crashed process left in the temp paths (they are its files only). */
+  private static void cleanTempPaths(GatewayConfig config) {
     Set<String> paths = new LinkedHashSet<>();
     for (var server : config.servers()) {
       paths.add(server.settings().clientBodyTempPath());
+      paths.add(server.settings().proxyTempPath());
       for (var loc : server.locations()) {
         paths.add(loc.settings().clientBodyTempPath());
+        paths.add(loc.settings().proxyTempPath());
       }
     }
-    paths.forEach(p -> RequestBody.cleanTempPath(Path.of(p)));
+    paths.forEach(p -> TempFiles.clean(Path.of(p)));
   }
 
   private Generation generation(GatewayConfig config) throws ConfigException, IOException {

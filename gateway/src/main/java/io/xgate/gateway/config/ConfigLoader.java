@@ -48,8 +48,7 @@ public final class ConfigLoader {
    * unknown (and never ignored).
    */
   private static final Set<String> NOT_SUPPORTED_YET = Set.of(
-      "proxy_buffer_size", "proxy_buffers", "proxy_busy_buffers_size", "proxy_max_temp_file_size",
-      "proxy_temp_file_write_size", "proxy_temp_path", "large_client_header_buffers", "map", "root", "alias",
+      "large_client_header_buffers", "map", "root", "alias",
       "index", "sendfile",
       "tcp_nopush", "tcp_nodelay", "default_type", "types", "gzip", "server_tokens", "proxy_intercept_errors",
       "proxy_redirect", "proxy_pass_request_headers", "proxy_pass_request_body", "proxy_hide_header",
@@ -315,13 +314,35 @@ public final class ConfigLoader {
         n -> time(n, n.arg(0)));
     setting("client_max_body_size", s -> s.clientMaxBodySize, (s, v) -> s.clientMaxBodySize = v,
         n -> size(n, n.arg(0)));
-    define("proxy_buffering", HSL, 1, 1, false, (n, t) -> {
+    setting("proxy_buffering", s -> s.proxyBuffering, (s, v) -> s.proxyBuffering = v, n -> flag(n, n.arg(0)));
+    setting("proxy_buffer_size", s -> s.proxyBufferSize, (s, v) -> s.proxyBufferSize = v,
+        n -> positiveSize(n, n.arg(0)));
+    define("proxy_buffers", HSL, 2, 2, false, (n, t) -> {
       ProxySettings s = settingsOf(t);
-      duplicate(n, s.proxyBuffering);
-      if (flag(n, n.arg(0))) {
-        throw n.error("\"proxy_buffering on\" is not supported yet (responses are streamed, as with off)");
+      duplicate(n, s.proxyBuffers);
+      long number = ConfigValues.parseNumber(n.arg(0));
+      long size = ConfigValues.parseSize(n.arg(1));
+      if (number <= 0 || number > 65536 || size <= 0) {
+        throw n.error("invalid value \"" + n.arg(0) + " " + n.arg(1) + "\" in \"proxy_buffers\" directive");
       }
-      s.proxyBuffering = Boolean.FALSE;
+      if (number < 2) {
+        throw n.error("there must be at least 2 \"proxy_buffers\"");
+      }
+      s.proxyBuffers = new ProxySettings.Buffers((int) number, size);
+    });
+    setting("proxy_busy_buffers_size", s -> s.busyBuffersSize, (s, v) -> s.busyBuffersSize = v,
+        n -> positiveSize(n, n.arg(0)));
+    setting("proxy_max_temp_file_size", s -> s.maxTempFileSize, (s, v) -> s.maxTempFileSize = v,
+        n -> size(n, n.arg(0)));
+    setting("proxy_temp_file_write_size", s -> s.tempFileWriteSize, (s, v) -> s.tempFileWriteSize = v,
+        n -> positiveSize(n, n.arg(0)));
+    define("proxy_temp_path", HSL, 1, 4, false, (n, t) -> {
+      ProxySettings s = settingsOf(t);
+      duplicate(n, s.proxyTempPath);
+      if (n.args().size() > 1) {
+        throw n.error("levels in \"proxy_temp_path\" are not supported yet");
+      }
+      s.proxyTempPath = path(n.arg(0));
     });
     define("keepalive_timeout", EnumSet.of(Ctx.HTTP, Ctx.SERVER, Ctx.LOCATION, Ctx.UPSTREAM), 1, 2, false,
         (n, t) -> {
@@ -735,6 +756,9 @@ public final class ConfigLoader {
     if (http.clientBodyTempPath == null) {
       http.clientBodyTempPath = path("client_body_temp");
     }
+    if (http.proxyTempPath == null) {
+      http.proxyTempPath = path("proxy_temp");
+    }
     config.httpSettings = http;
     for (ServerConfig server : config.servers) {
       server.settings = server.settings.inherit(http);
@@ -743,6 +767,7 @@ public final class ConfigLoader {
       }
       for (LocationConfig loc : server.locations) {
         loc.settings = loc.settings.inherit(server.settings);
+        checkBuffers(loc.settings, loc.file, loc.line);
       }
     }
     for (Map.Entry<LocationConfig, ConfigNode> e : proxyPassNodes.entrySet()) {
@@ -753,6 +778,27 @@ public final class ConfigLoader {
       if (name.indexOf('$') < 0 && !config.upstreams.containsKey(name)) {
         throw e.getValue().error("no upstream \"" + name + "\" for \"upstream_by_bgn\"");
       }
+    }
+  }
+
+  /** nginx's merge-time rules between the response buffer sizes of one location. */
+  private static void checkBuffers(ProxySettings s, String file, int line) throws ConfigException {
+    long size = Math.max(s.proxyBufferSize(), s.proxyBuffers().size());
+    String larger = " must be equal to or greater than the maximum of the value of \"proxy_buffer_size\" and one"
+        + " of the \"proxy_buffers\"";
+    if (s.busyBuffersSize() < size) {
+      throw new ConfigException("\"proxy_busy_buffers_size\"" + larger, file, line);
+    }
+    if (s.busyBuffersSize() >= (s.proxyBuffers().number() - 1) * s.proxyBuffers().size()) {
+      throw new ConfigException("\"proxy_busy_buffers_size\" must be less than the size of all \"proxy_buffers\""
+          + " minus one buffer", file, line);
+    }
+    if (s.tempFileWriteSize() < size) {
+      throw new ConfigException("\"proxy_temp_file_write_size\"" + larger, file, line);
+    }
+    if (s.maxTempFileSize() != 0 && s.maxTempFileSize() < size) {
+      throw new ConfigException("\"proxy_max_temp_file_size\" must be equal to zero to disable temporary files"
+          + " usage or" + larger, file, line);
     }
   }
 
@@ -841,6 +887,14 @@ public final class ConfigLoader {
   private static long size(ConfigNode n, String v) throws ConfigException {
     long x = ConfigValues.parseSize(v);
     if (x < 0) {
+      throw n.error("\"" + n.name() + "\" directive invalid value");
+    }
+    return x;
+  }
+
+  private static long positiveSize(ConfigNode n, String v) throws ConfigException {
+    long x = size(n, v);
+    if (x == 0) {
       throw n.error("\"" + n.name() + "\" directive invalid value");
     }
     return x;

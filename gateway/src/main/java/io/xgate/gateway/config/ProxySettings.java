@@ -28,6 +28,16 @@ public final class ProxySettings {
   Boolean requestBuffering;
   Long clientBodyBufferSize;
   String clientBodyTempPath;
+  Long proxyBufferSize;
+  Buffers proxyBuffers;
+  Long busyBuffersSize;
+  Long maxTempFileSize;
+  Long tempFileWriteSize;
+  String proxyTempPath;
+
+  /** {@code proxy_buffers NUMBER SIZE}. */
+  public record Buffers(int number, long size) {
+  }
 
   /** nginx's defaults for everything here. */
   public static final ProxySettings DEFAULTS = defaults();
@@ -45,13 +55,19 @@ public final class ProxySettings {
     s.addHeaders = List.of();
     s.accessLogs = null;   // resolved by the builder: logs/access.log in the combined format
     s.clientMaxBodySize = 1024L * 1024;
-    s.proxyBuffering = Boolean.FALSE;
     s.keepaliveTimeoutMs = 75_000L;
     s.keepaliveRequests = 1000L;
     s.leaseTimeoutMs = 60_000L;
     s.requestBuffering = Boolean.TRUE;
     s.clientBodyBufferSize = 16L * 1024;
     s.clientBodyTempPath = null;   // resolved by the builder: PREFIX/client_body_temp
+    s.proxyBuffering = Boolean.TRUE;
+    s.proxyBufferSize = 4096L;   // one memory page, as nginx on x86_64
+    s.proxyBuffers = new Buffers(8, 4096);
+    s.busyBuffersSize = null;   // unset: twice the larger of proxy_buffer_size and one proxy_buffers buffer
+    s.maxTempFileSize = 1024L * 1024 * 1024;
+    s.tempFileWriteSize = null;   // unset: as busyBuffersSize
+    s.proxyTempPath = null;   // resolved by the builder: PREFIX/proxy_temp
     return s;
   }
 
@@ -76,6 +92,12 @@ public final class ProxySettings {
     s.requestBuffering = requestBuffering != null ? requestBuffering : parent.requestBuffering;
     s.clientBodyBufferSize = clientBodyBufferSize != null ? clientBodyBufferSize : parent.clientBodyBufferSize;
     s.clientBodyTempPath = clientBodyTempPath != null ? clientBodyTempPath : parent.clientBodyTempPath;
+    s.proxyBufferSize = proxyBufferSize != null ? proxyBufferSize : parent.proxyBufferSize;
+    s.proxyBuffers = proxyBuffers != null ? proxyBuffers : parent.proxyBuffers;
+    s.busyBuffersSize = busyBuffersSize != null ? busyBuffersSize : parent.busyBuffersSize;
+    s.maxTempFileSize = maxTempFileSize != null ? maxTempFileSize : parent.maxTempFileSize;
+    s.tempFileWriteSize = tempFileWriteSize != null ? tempFileWriteSize : parent.tempFileWriteSize;
+    s.proxyTempPath = proxyTempPath != null ? proxyTempPath : parent.proxyTempPath;
     return s;
   }
 
@@ -163,5 +185,45 @@ public final class ProxySettings {
   /** Client-side {@code keepalive_requests}. */
   public long keepaliveRequests() {
     return keepaliveRequests;
+  }
+
+  /**
+   * {@code proxy_buffering}: whether a response is read from the origin as fast as it comes, into memory
+   * ({@link #proxyBuffers()}) and then a temp file, so the origin's connection is free as soon as it has answered
+   * however slowly the client reads; off relays it with backpressure. {@code X-Accel-Buffering: no} from the origin
+   * turns it off for that response.
+   */
+  public boolean proxyBuffering() {
+    return proxyBuffering;
+  }
+
+  /** {@code proxy_buffer_size}: the buffer for the start of the response. */
+  public long proxyBufferSize() {
+    return proxyBufferSize;
+  }
+
+  /** {@code proxy_buffers}: the memory one buffered response may hold. */
+  public Buffers proxyBuffers() {
+    return proxyBuffers;
+  }
+
+  /** {@code proxy_busy_buffers_size}, its default resolved. */
+  public long busyBuffersSize() {
+    return busyBuffersSize != null ? busyBuffersSize : 2 * Math.max(proxyBufferSize, proxyBuffers.size());
+  }
+
+  /** {@code proxy_max_temp_file_size}: the most of one response written to a temp file; 0 = never spill. */
+  public long maxTempFileSize() {
+    return maxTempFileSize;
+  }
+
+  /** {@code proxy_temp_file_write_size}, its default resolved: the most written to the temp file at once. */
+  public long tempFileWriteSize() {
+    return tempFileWriteSize != null ? tempFileWriteSize : 2 * Math.max(proxyBufferSize, proxyBuffers.size());
+  }
+
+  /** {@code proxy_temp_path}: where buffered responses spill. */
+  public String proxyTempPath() {
+    return proxyTempPath;
   }
 }

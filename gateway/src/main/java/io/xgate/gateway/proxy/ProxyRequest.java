@@ -55,6 +55,7 @@ public final class ProxyRequest {
   private final boolean hasBody;
   private final Vertx vertx;
   private RequestBody body;
+  private ResponseBuffer responseBuffer;
 
   private Selection selection;
   private int triesLeft;
@@ -338,12 +339,17 @@ public final class ProxyRequest {
       response.setChunked(true);
     }
     long[] bodyLeft = {contentLength(in)};
+    ResponseBuffer buffer = buffering(in);
     in.handler(buf -> {
       vars.addBodyBytes(buf.length());
       if (bodyLeft[0] > 0 && (bodyLeft[0] -= buf.length()) <= 0) {
         // with these bytes the client holds the whole response and may send its next request, which another
         // event loop can take at once: the peer is released first, as in nginx, where both happen in one step
         completeAttempt();
+      }
+      if (buffer != null) {
+        buffer.write(buf);
+        return;
       }
       response.write(buf);
       if (response.writeQueueFull()) {
@@ -360,12 +366,35 @@ public final class ProxyRequest {
       }
     });
     in.endHandler(v -> {
-      if (!finalized) {
-        completeAttempt();
+      if (finalized) {
+        return;
+      }
+      // the origin has answered in full: its connection goes back to the pool now, however slow the client is
+      completeAttempt();
+      if (buffer != null) {
+        buffer.end();
+      } else {
         response.end();
         finalizeRequest();
       }
     });
+  }
+
+  /**
+   * The buffer between origin and client when {@code proxy_buffering} is on and the origin did not turn it off
+   * with {@code X-Accel-Buffering: no}; {@code null} to relay with backpressure.
+   */
+  private ResponseBuffer buffering(HttpClientResponse in) {
+    if (!settings.proxyBuffering() || "no".equalsIgnoreCase(in.getHeader("X-Accel-Buffering"))) {
+      return null;
+    }
+    ProxySettings.Buffers bufs = settings.proxyBuffers();
+    responseBuffer = new ResponseBuffer(vertx, in, response, bufs.number() * bufs.size(), settings.maxTempFileSize(),
+        settings.tempFileWriteSize(), Path.of(settings.proxyTempPath()), () -> {
+          response.end();
+          finalizeRequest();
+        });
+    return responseBuffer;
   }
 
   /** The declared length of {@code in}'s body, or -1 when it is chunked or runs until the connection closes. */
@@ -557,6 +586,9 @@ public final class ProxyRequest {
   private void discardBody() {
     if (body != null) {
       body.discard();
+    }
+    if (responseBuffer != null) {
+      responseBuffer.discard();
     }
   }
 

@@ -9,9 +9,6 @@ import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerRequest;
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -19,7 +16,7 @@ import java.nio.file.Path;
  * in memory up to {@code client_body_buffer_size}, beyond that in a temp file under {@code client_body_temp_path}
  * written off the event loop. Because it is kept, it can be sent again to the next peer on a retry. The temp file is
  * deleted by {@link #discard()} (the request's end, whatever it was) and, after a crash, by
- * {@link #cleanTempPath(Path)} at the next start.
+ * {@link TempFiles#clean} at the next start.
  */
 public final class RequestBody {
 
@@ -29,8 +26,6 @@ public final class RequestBody {
       super("request body too large", null, false, false);
     }
   }
-
-  private static final String PREFIX = "xgate-body-";
 
   private final Vertx vertx;
   private Buffer memory = Buffer.buffer();
@@ -110,11 +105,10 @@ public final class RequestBody {
 
   /** Moves what is in memory to a new temp file and writes there from now on. */
   private Future<Void> spill(Path tempDir) {
-    return vertx.fileSystem().mkdirs(tempDir.toString())
-        .compose(x -> vertx.fileSystem().createTempFile(tempDir.toString(), PREFIX, ".tmp", (String) null))
+    return TempFiles.create(vertx, tempDir, TempFiles.BODY)
         .compose(path -> {
-          file = Path.of(path);
-          return vertx.fileSystem().open(path, new OpenOptions().setWrite(true).setTruncateExisting(true));
+          file = path;
+          return vertx.fileSystem().open(path.toString(), new OpenOptions().setWrite(true).setTruncateExisting(true));
         })
         .map(f -> {
           if (discarded) {
@@ -175,23 +169,9 @@ public final class RequestBody {
   }
 
   private void deleteFile() {
-    Path f = file;
-    if (f != null) {
-      vertx.fileSystem().delete(f.toString()).onFailure(e -> { });
+    if (file != null) {
+      TempFiles.delete(vertx, file);
     }
   }
 
-  /** Deletes the spilled bodies a previous process left in {@code dir} (at start; blocking, not on an event loop). */
-  public static void cleanTempPath(Path dir) {
-    if (!Files.isDirectory(dir)) {
-      return;
-    }
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, PREFIX + "*.tmp")) {
-      for (Path f : files) {
-        Files.deleteIfExists(f);
-      }
-    } catch (IOException e) {
-      // best effort: a file left over is only disk space
-    }
-  }
 }

@@ -159,7 +159,24 @@ class ConfigLoaderTest {
 
   @Test
   void knownNginxDirectivesNotYetImplementedAreNamedNotIgnored() throws IOException {
-    assertError("http {\n proxy_buffers 8 4k;\n}", "\"proxy_buffers\" directive is not supported yet in FILE:2");
+    assertError("http {\n gzip on;\n}", "\"gzip\" directive is not supported yet in FILE:2");
+  }
+
+  @Test
+  void responseBufferSizesFollowNginxsRules() throws IOException {
+    String loc = "http {\n" + UPSTREAM + " server { listen 127.0.0.1:8080;\n location / { proxy_pass http://u; ";
+    assertError(loc + "proxy_buffers 1 4k; } }\n}", "there must be at least 2 \"proxy_buffers\" in FILE:4");
+    assertError(loc + "proxy_buffers 4 0; } }\n}", "invalid value \"4 0\" in \"proxy_buffers\" directive in FILE:4");
+    assertError(loc + "proxy_buffers 2 4k; } }\n}",
+        "\"proxy_busy_buffers_size\" must be less than the size of all \"proxy_buffers\" minus one buffer in FILE:4");
+    assertError(loc + "proxy_buffer_size 16k; proxy_busy_buffers_size 8k; } }\n}",
+        "\"proxy_busy_buffers_size\" must be equal to or greater than the maximum of the value of"
+            + " \"proxy_buffer_size\" and one of the \"proxy_buffers\" in FILE:4");
+    assertError(loc + "proxy_max_temp_file_size 1k; } }\n}",
+        "\"proxy_max_temp_file_size\" must be equal to zero to disable temporary files usage or must be equal to"
+            + " or greater than the maximum of the value of \"proxy_buffer_size\" and one of the \"proxy_buffers\""
+            + " in FILE:4");
+    assertError("http {\n proxy_temp_path /tmp/x 1 2;\n}", "levels in \"proxy_temp_path\" are not supported yet in FILE:2");
   }
 
   @Test
