@@ -21,7 +21,6 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -171,23 +170,11 @@ class RequestBufferingTest {
   }
 
   private Path[] spillFiles() {
-    Path dir = temp.resolve("bodies");
-    if (!Files.isDirectory(dir)) {
-      return new Path[0];
-    }
-    try (Stream<Path> files = Files.list(dir)) {
-      return files.filter(f -> f.getFileName().toString().startsWith("xgate-body-")).toArray(Path[]::new);
-    } catch (IOException e) {
-      return new Path[0];
-    }
+    return TempFilesSeen.in(temp.resolve("bodies"), "xgate-body-");
   }
 
   private void awaitNoSpillFiles() throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (spillFiles().length > 0 && System.nanoTime() < end) {
-      Thread.sleep(20);
-    }
-    assertThat(spillFiles()).as("spill files after the request").isEmpty();
+    TempFilesSeen.awaitNone(temp.resolve("bodies"), "xgate-body-");
   }
 
   private static int listen(HttpServer server) throws Exception {

@@ -20,7 +20,6 @@ import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -200,22 +199,12 @@ class ResponseBufferingTest {
     return HexFormat.of().formatHex(digest.digest());
   }
 
-  private Path[] tempFiles() throws IOException {
-    Path dir = temp.resolve("proxy_temp");
-    if (!Files.isDirectory(dir)) {
-      return new Path[0];
-    }
-    try (Stream<Path> files = Files.list(dir)) {
-      return files.filter(f -> f.getFileName().toString().startsWith("xgate-response-")).toArray(Path[]::new);
-    }
+  private Path[] tempFiles() {
+    return TempFilesSeen.in(temp.resolve("proxy_temp"), "xgate-response-");
   }
 
-  private void awaitNoTempFiles() throws Exception {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (tempFiles().length > 0 && System.nanoTime() < end) {
-      Thread.sleep(20);
-    }
-    assertThat(tempFiles()).as("temp files after the response").isEmpty();
+  private void awaitNoTempFiles() throws InterruptedException {
+    TempFilesSeen.awaitNone(temp.resolve("proxy_temp"), "xgate-response-");
   }
 
   private static String sha256(byte[] b) throws Exception {

@@ -36,6 +36,19 @@ class RoundRobinSequenceTest {
     return out.toString();
   }
 
+  /** Sends requests (answered successfully) until one's first pick is {@code peer}; returns that open selection. */
+  private static Selection firstRequestTo(TestUpstreams.Chain chain, Peer peer) {
+    for (int i = 0; i < 100; i++) {
+      Selection s = chain.balancer().select(TestRequest.get("/"));
+      Peer p = s.next();
+      if (p == peer) {
+        return s;
+      }
+      s.report(p, Outcome.SUCCESS);
+    }
+    throw new AssertionError(peer + " was never picked first");
+  }
+
   @Test
   void weights511() {
     var u = upstream("10.0.0.1:1 weight=5", "10.0.0.1:2", "10.0.0.1:3");
@@ -97,14 +110,8 @@ class RoundRobinSequenceTest {
     assertThat(two.fails()).isEqualTo(2);
     assertThat(picks(u, 6)).as("disabled within fail_timeout").doesNotContain("2");
     time.advanceSeconds(3);
-    Selection s = u.balancer().select(TestRequest.get("/"));
-    Peer p = s.next();
-    while (p != two) {
-      s.report(p, Outcome.SUCCESS);
-      s = u.balancer().select(TestRequest.get("/"));
-      p = s.next();
-    }
-    s.report(p, Outcome.SUCCESS);
+    Selection s = firstRequestTo(u, two);
+    s.report(two, Outcome.SUCCESS);
     assertThat(two.fails()).as("a success after the window clears the failures").isZero();
   }
 
@@ -129,16 +136,10 @@ class RoundRobinSequenceTest {
     u.roundRobin().observed(two, Outcome.SUCCESS);
     assertThat(two.fails()).as("no trial pick since the failure: nginx keeps the count").isEqualTo(1);
     time.advanceSeconds(3);
-    Selection s = u.balancer().select(TestRequest.get("/"));
-    Peer p = s.next();
-    while (p != two) {
-      s.report(p, Outcome.SUCCESS);
-      s = u.balancer().select(TestRequest.get("/"));
-      p = s.next();
-    }
+    Selection s = firstRequestTo(u, two);
     u.roundRobin().observed(two, Outcome.SUCCESS);
     assertThat(two.fails()).as("the address worked after the window").isZero();
-    s.report(p, Outcome.SUCCESS);
+    s.report(two, Outcome.SUCCESS);
   }
 
   @Test
