@@ -14,7 +14,9 @@ import java.util.ArrayDeque;
  * client as fast as the client reads, so a slow client never holds the origin's connection (nginx's event pipe).
  * What the client cannot take yet waits in memory, up to {@code proxy_buffers} (number × size), then in a temp file
  * under {@code proxy_temp_path}, up to {@code proxy_max_temp_file_size} (0: no file); only when both are full is
- * the origin paused. Bytes reach the client in the order they came, whichever of the three places they waited in.
+ * the origin paused; it is paused too while more than {@code proxy_buffers} of spilled bytes wait for the disk, so
+ * memory stays bounded when the disk is slower than the origin. Bytes reach the client in the order they came,
+ * whichever of the three places they waited in.
  *
  * <p>The temp file is created on the first spill, written and read through Vert.x's {@link AsyncFile} (off the event
  * loop), and deleted when the response is done or abandoned; {@link TempFiles#clean} removes what a crashed process
@@ -64,6 +66,8 @@ final class ResponseBuffer {
   private final ArrayDeque<FileWrite> fileWrites = new ArrayDeque<>();
   private long fileLength;
   private long fileReadable;
+  /** Bytes handed to the file but not yet written (held in memory until then), counted against memoryLimit. */
+  private long fileBacklog;
   private boolean reading;
   private long peakFileLength;
 
@@ -107,10 +111,28 @@ final class ResponseBuffer {
       keepInMemory(data);
     } else if (fileLength + data.length() <= fileLimit) {
       keepInFile(data);
+      if (fileBacklog > memoryLimit) {
+        pauseOrigin();   // the disk is slower than the origin: wait for the writes
+      }
     } else {
       keepInMemory(data);   // one read's worth over: the origin is paused until the client takes some
-      origin.pause();
+      pauseOrigin();
+    }
+  }
+
+  private void pauseOrigin() {
+    if (!originPaused) {
       originPaused = true;
+      origin.pause();
+    }
+  }
+
+  /** Resumes the origin once its next bytes have a place (memory or file) and the disk has caught up. */
+  private void resumeOriginIfRoom() {
+    boolean room = memoryBytes < memoryLimit || fileLength < fileLimit;
+    if (originPaused && !over && room && fileBacklog <= memoryLimit) {
+      originPaused = false;
+      origin.resume();
     }
   }
 
@@ -149,6 +171,7 @@ final class ResponseBuffer {
 
   private void keepInFile(Buffer data) {
     long start = fileLength;
+    fileBacklog += data.length();
     fileLength += data.length();
     peakFileLength = fileLength;
     if (waiting.peekLast() instanceof FileRange last && last.end == start) {
@@ -198,6 +221,7 @@ final class ResponseBuffer {
         return;
       }
       w.done = true;
+      fileBacklog -= data.length();
       while (!fileWrites.isEmpty() && fileWrites.peek().done) {
         fileReadable = fileWrites.poll().end;
       }
@@ -224,10 +248,7 @@ final class ResponseBuffer {
     if (over) {
       return;
     }
-    if (originPaused && memoryBytes < memoryLimit) {
-      originPaused = false;
-      origin.resume();
-    }
+    resumeOriginIfRoom();
     if (originEnded && waiting.isEmpty()) {
       over = true;
       deleteFile();
