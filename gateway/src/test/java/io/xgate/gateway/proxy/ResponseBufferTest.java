@@ -1,0 +1,170 @@
+package io.xgate.gateway.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.streams.ReadStream;
+import java.lang.reflect.Proxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The buffer between a fast origin and a slow client, driven by hand: what goes where, and when the origin waits. */
+class ResponseBufferTest {
+
+  private static final int CHUNK = 16 * 1024;
+
+  @TempDir
+  Path temp;
+
+  private final Vertx vertx = Vertx.vertx();
+  private final Origin origin = new Origin();
+  private final Client client = new Client();
+
+  @AfterEach
+  void close() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void spilledBytesPauseTheOriginUntilTheDiskHasThemAndEveryByteArrivesInOrder() throws Exception {
+    byte[] body = new byte[64 * CHUNK];
+    new Random(1).nextBytes(body);
+    CompletableFuture<Void> sent = new CompletableFuture<>();
+    ResponseBuffer[] buffer = new ResponseBuffer[1];
+    onContext(() -> {
+      buffer[0] = new ResponseBuffer(vertx, origin, client.response, 2 * CHUNK, 1 << 30, 2 * CHUNK,
+          temp.resolve("proxy_temp"), () -> sent.complete(null));
+      client.full = true;
+      for (int i = 0; i < 64; i++) {
+        buffer[0].write(Buffer.buffer().appendBytes(body, i * CHUNK, CHUNK));
+      }
+      return null;
+    });
+    assertThat(origin.paused).as("62 chunks went to the file faster than it could write them").isTrue();
+    await(() -> !origin.paused, "the origin resumes once the disk has caught up");
+    Path file = onContext(() -> buffer[0].tempFile());
+    assertThat(Files.size(file)).isEqualTo(62L * CHUNK);
+    assertThat(client.received.length()).isZero();
+
+    onContext(() -> {
+      client.full = false;
+      buffer[0].end();
+      client.drain.handle(null);
+      return null;
+    });
+    sent.get(10, TimeUnit.SECONDS);
+    assertThat(client.received.getBytes()).isEqualTo(body);
+    await(() -> !Files.exists(file), "the temp file is deleted once the client has everything");
+  }
+
+  @Test
+  void withoutATempFileTheOriginPausesWhenMemoryIsFullAndResumesWhenTheClientTakesIt() throws Exception {
+    ResponseBuffer buffer = onContext(() -> {
+      ResponseBuffer b = new ResponseBuffer(vertx, origin, client.response, 2 * CHUNK, 0, CHUNK,
+          temp.resolve("proxy_temp"), () -> { });
+      client.full = true;
+      for (int i = 0; i < 3; i++) {
+        b.write(Buffer.buffer(new byte[CHUNK]));
+      }
+      return b;
+    });
+    assertThat(origin.paused).isTrue();
+    onContext(() -> {
+      client.full = false;
+      client.drain.handle(null);
+      return null;
+    });
+    assertThat(origin.paused).isFalse();
+    assertThat(client.received.length()).isEqualTo(3 * CHUNK);
+    assertThat(onContext(buffer::tempFile)).isNull();
+  }
+
+  private <T> T onContext(java.util.concurrent.Callable<T> action) throws Exception {
+    CompletableFuture<T> done = new CompletableFuture<>();
+    vertx.runOnContext(v -> {
+      try {
+        done.complete(action.call());
+      } catch (Exception e) {
+        done.completeExceptionally(e);
+      }
+    });
+    return done.get(10, TimeUnit.SECONDS);
+  }
+
+  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean() && System.nanoTime() < end) {
+      Thread.sleep(10);
+    }
+    assertThat(condition.getAsBoolean()).as(what).isTrue();
+  }
+
+  /** The origin's body stream: only its pause state matters here. */
+  private static final class Origin implements ReadStream<Buffer> {
+    volatile boolean paused;
+
+    @Override
+    public ReadStream<Buffer> pause() {
+      paused = true;
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> resume() {
+      paused = false;
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> handler(Handler<Buffer> handler) {
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> fetch(long amount) {
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> endHandler(Handler<Void> endHandler) {
+      return this;
+    }
+  }
+
+  /** A client response whose write queue is full while {@link #full} says so; keeps what it was given. */
+  private static final class Client {
+    volatile boolean full;
+    final Buffer received = Buffer.buffer();
+    Handler<Void> drain;
+    final HttpServerResponse response = (HttpServerResponse) Proxy.newProxyInstance(
+        HttpServerResponse.class.getClassLoader(), new Class<?>[] {HttpServerResponse.class}, (proxy, m, args) -> {
+          switch (m.getName()) {
+            case "writeQueueFull":
+              return full;
+            case "write":
+              received.appendBuffer((Buffer) args[0]);
+              return io.vertx.core.Future.succeededFuture();
+            case "drainHandler":
+              drain = (Handler<Void>) args[0];
+              return proxy;
+            default:
+              throw new UnsupportedOperationException(m.getName());
+          }
+        });
+  }
+}
