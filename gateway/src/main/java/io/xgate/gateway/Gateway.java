@@ -11,6 +11,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.xgate.gateway.config.ConfigLoader;
 import io.xgate.gateway.config.GatewayConfig;
+import io.xgate.gateway.config.Listen;
 import io.xgate.gateway.config.NginxConfigStore;
 import io.xgate.gateway.http.Generation;
 import io.xgate.gateway.http.NativeListenerShutdown;
@@ -21,6 +22,7 @@ import io.xgate.gateway.log.LogFile;
 import io.xgate.gateway.proxy.TempFiles;
 import io.xgate.gateway.proxy.RequestVariables;
 import io.xgate.gateway.upstream.LeaseRegistry;
+import io.xgate.gateway.upstream.PeerResolverServer;
 import io.xgate.gateway.upstream.UpstreamRegistry;
 import io.xgate.spi.BalancerRegistry;
 import io.xgate.spi.ConfigException;
@@ -62,6 +64,8 @@ public final class Gateway {
   private volatile boolean reloading;
   private volatile boolean nativeListenerShutdown;
   private final LeaseRegistry leases;
+  private PeerResolverServer resolver;
+  private Listen resolverListen;
   private volatile ConfigRetriever configWatch;
 
   private Gateway(Vertx vertx, Path configFile, Path prefix, BalancerRegistry providers, ErrorLog errorLog) {
@@ -121,6 +125,7 @@ public final class Gateway {
         })
         .compose(x -> WarmUp.settle(vertx, 1000))
         .compose(x -> Future.all(gw.verticles.stream().map(v -> v.applyFromAnyThread(first)).toList()))
+        .compose(x -> gw.applyResolver(config))
         .onComplete(ar -> {
           if (ar.succeeded()) {
             errorLog.notice("xgate started, " + config.workerProcesses() + " worker(s), "
@@ -211,6 +216,7 @@ public final class Gateway {
       for (ServerVerticle v : verticles) {
         applied.add(v.applyFromAnyThread(next));
       }
+      applied.add(applyResolver(next.config()));
       return Future.all(applied).onComplete(ar -> {
         if (nativeListenerShutdown) {
           armNativeListenerShutdown();
@@ -311,6 +317,39 @@ public final class Gateway {
     });
     configWatch = retriever;
     return retriever.getConfig().<Void>mapEmpty().recover(e -> Future.succeededFuture());
+  }
+
+  /**
+   * Starts, moves or stops the line-protocol peer resolver ({@code upstream_by_bgn_listen}) as {@code config} says.
+   */
+  private synchronized Future<Void> applyResolver(GatewayConfig config) {
+    Listen wanted = config.peerResolverListen();
+    Listen running = resolverListen;
+    if (wanted == null ? running == null : wanted.equals(running)) {
+      return Future.succeededFuture();
+    }
+    Future<Void> stopped = resolver == null ? Future.succeededFuture() : resolver.close();
+    resolver = null;
+    resolverListen = null;
+    if (wanted == null) {
+      return stopped;
+    }
+    return stopped.compose(x -> PeerResolverServer.start(vertx, wanted, leases,
+        () -> current.get().config().httpSettings().leaseTimeoutMs()))
+        .map(server -> {
+          synchronized (this) {
+            resolver = server;
+            resolverListen = wanted;
+          }
+          return (Void) null;
+        })
+        .recover(err -> Future.failedFuture(new IllegalStateException(
+            "bind() to " + wanted.key() + " for \"upstream_by_bgn_listen\" failed (" + err.getMessage() + ")", err)));
+  }
+
+  /** The line-protocol peer resolver's port, or -1 when none runs. */
+  public synchronized int peerResolverPort() {
+    return resolver == null ? -1 : resolver.port();
   }
 
   private Future<Void> shutdown() {

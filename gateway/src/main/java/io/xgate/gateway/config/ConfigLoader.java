@@ -310,6 +310,14 @@ public final class ConfigLoader {
       }
       s.clientBodyTempPath = path(n.arg(0));
     });
+    define("upstream_by_bgn_listen", EnumSet.of(Ctx.HTTP), 1, 1, false, (n, t) -> {
+      duplicate(n, config.peerResolverListen);
+      HostPort hp = hostPort(n, n.arg(0), "upstream_by_bgn_listen");
+      if (!hp.portGiven) {
+        throw n.error("no port in \"upstream_by_bgn_listen\" \"" + n.arg(0) + "\"");
+      }
+      config.peerResolverListen = new Listen(hp.host.equals("*") ? "0.0.0.0" : hp.host, hp.port, false);
+    });
     setting("upstream_by_bgn_lease_timeout", s -> s.leaseTimeoutMs, (s, v) -> s.leaseTimeoutMs = v,
         n -> time(n, n.arg(0)));
     setting("client_max_body_size", s -> s.clientMaxBodySize, (s, v) -> s.clientMaxBodySize = v,

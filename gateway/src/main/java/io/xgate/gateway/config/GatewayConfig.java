@@ -20,6 +20,7 @@ public final class GatewayConfig {
   String pidPath;
   long configScanIntervalMs = 5_000;
   int workerConnections = 512;
+  Listen peerResolverListen;
   final Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
   final List<ServerConfig> servers = new ArrayList<>();
   final Map<String, LogFormat> logFormats = new LinkedHashMap<>();
@@ -61,6 +62,16 @@ public final class GatewayConfig {
    * {@code config_scan_interval}: how often the config file and its includes are checked for changes, which
    * reload the gateway as SIGHUP does; 0 = never ({@code off}).
    */
+  /** The {@code http} level's settings, nginx's defaults filled in. */
+  public ProxySettings httpSettings() {
+    return httpSettings;
+  }
+
+  /** {@code upstream_by_bgn_listen}: where the line-protocol peer resolver listens, or {@code null}. */
+  public Listen peerResolverListen() {
+    return peerResolverListen;
+  }
+
   public long configScanIntervalMs() {
     return configScanIntervalMs;
   }

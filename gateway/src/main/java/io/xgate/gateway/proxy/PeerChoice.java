@@ -65,13 +65,8 @@ public final class PeerChoice {
     if (lease == null) {
       return text(404, "unknown, closed or expired lease\n");
     }
-    String outcome = req.getParam("outcome");
-    Outcome o;
-    if ("ok".equals(outcome)) {
-      o = Outcome.SUCCESS;
-    } else if ("failed".equals(outcome) || "timeout".equals(outcome)) {
-      o = Outcome.FAILURE;
-    } else {
+    Outcome o = LeaseRegistry.outcome(req.getParam("outcome"));
+    if (o == null) {
       return text(400, "\"outcome\" must be ok, failed or timeout\n");
     }
     long responseTime = -1;

@@ -59,6 +59,20 @@ public final class LeaseRegistry implements PeerLeases {
     return lease;
   }
 
+  /**
+   * The outcome a lease report names: {@code ok} is a success, {@code failed} and {@code timeout} are failures (they
+   * count against {@code max_fails}); {@code null} for anything else.
+   */
+  public static Outcome outcome(String word) {
+    if ("ok".equals(word)) {
+      return Outcome.SUCCESS;
+    }
+    if ("failed".equals(word) || "timeout".equals(word)) {
+      return Outcome.FAILURE;
+    }
+    return null;
+  }
+
   @Override
   public PeerLease find(String id) {
     return id == null ? null : open.get(id);

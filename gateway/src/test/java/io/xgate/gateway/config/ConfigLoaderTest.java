@@ -130,6 +130,8 @@ class ConfigLoaderTest {
         "invalid parameter \"fail_timeout=500ms\" in FILE:3");
     assertError("http {\n proxy_connect_timeout 5x;\n}", "\"proxy_connect_timeout\" directive invalid value in FILE:2");
     assertError("http {\n proxy_next_upstream error http_999;\n}", "invalid value \"http_999\" in FILE:2");
+    assertError("http {\n upstream_by_bgn_listen 127.0.0.1;\n}",
+        "no port in \"upstream_by_bgn_listen\" \"127.0.0.1\" in FILE:2");
     assertError("http {\n upstream u {\n  shared_health maybe;\n  server 127.0.0.1:9001;\n }\n}",
         "invalid value \"maybe\" in \"shared_health\" directive, it must be \"on\" or \"off\" in FILE:3");
   }
