@@ -107,6 +107,35 @@ class PeerResolverTest {
     assertThat(in.readLine()).isNull();
   }
 
+  @Test
+  void aReloadMovesTheListenerOrStopsIt() throws Exception {
+    Path conf = temp.resolve("xgate.conf");
+    int before = gateway.peerResolverPort();
+    int moved = freePort();
+    Files.writeString(conf, Files.readString(conf).replaceAll("upstream_by_bgn_listen 127.0.0.1:\\d+",
+        "upstream_by_bgn_listen 127.0.0.1:" + moved));
+    gateway.reload().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertThat(gateway.peerResolverPort()).isEqualTo(moved);
+    assertThat(canConnect(before)).as("the old port is released").isFalse();
+    try (Socket s = new Socket("127.0.0.1", moved)) {
+      s.getOutputStream().write("RESOLVE u\n".getBytes(StandardCharsets.US_ASCII));
+      assertThat(new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine())
+          .startsWith("127.0.0.1:1900");
+    }
+    Files.writeString(conf, Files.readString(conf).replaceAll("upstream_by_bgn_listen 127.0.0.1:\\d+;", ""));
+    gateway.reload().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertThat(gateway.peerResolverPort()).isEqualTo(-1);
+    assertThat(canConnect(moved)).isFalse();
+  }
+
+  private static boolean canConnect(int port) {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   private String ask(String line) throws IOException {
     out.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
     out.flush();
