@@ -28,6 +28,8 @@ public final class ProxySettings {
   Boolean requestBuffering;
   Long clientBodyBufferSize;
   String clientBodyTempPath;
+  Integer largeHeaderBuffers;
+  Long largeHeaderBufferSize;
 
   /** nginx's defaults for everything here. */
   public static final ProxySettings DEFAULTS = defaults();
@@ -52,6 +54,8 @@ public final class ProxySettings {
     s.requestBuffering = Boolean.TRUE;
     s.clientBodyBufferSize = 16L * 1024;
     s.clientBodyTempPath = null;   // resolved by the builder: PREFIX/client_body_temp
+    s.largeHeaderBuffers = 4;
+    s.largeHeaderBufferSize = 8L * 1024;
     return s;
   }
 
@@ -76,7 +80,25 @@ public final class ProxySettings {
     s.requestBuffering = requestBuffering != null ? requestBuffering : parent.requestBuffering;
     s.clientBodyBufferSize = clientBodyBufferSize != null ? clientBodyBufferSize : parent.clientBodyBufferSize;
     s.clientBodyTempPath = clientBodyTempPath != null ? clientBodyTempPath : parent.clientBodyTempPath;
+    s.largeHeaderBuffers = largeHeaderBuffers != null ? largeHeaderBuffers : parent.largeHeaderBuffers;
+    s.largeHeaderBufferSize = largeHeaderBufferSize != null ? largeHeaderBufferSize : parent.largeHeaderBufferSize;
     return s;
+  }
+
+  /**
+   * {@code large_client_header_buffers} number: with {@link #largeHeaderBufferSize()}, the most a request's header
+   * may take in all.
+   */
+  public int largeHeaderBuffers() {
+    return largeHeaderBuffers;
+  }
+
+  /**
+   * {@code large_client_header_buffers} size: the longest request line (longer: 414) and the longest header line
+   * (longer: 400 "Request Header Or Cookie Too Large").
+   */
+  public long largeHeaderBufferSize() {
+    return largeHeaderBufferSize;
   }
 
   /** The {@link NextUpstream} mask. */

@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import io.xgate.gateway.config.HeaderValue;
 import io.xgate.gateway.config.LocationConfig;
@@ -54,6 +55,7 @@ public final class ProxyRequest {
   private final String upstreamUri;
   private final boolean hasBody;
   private final Vertx vertx;
+  private HttpClient upgradeClient;
   private RequestBody body;
 
   private Selection selection;
@@ -63,6 +65,7 @@ public final class ProxyRequest {
   private UpstreamAttempt attempt;
   private HttpClientRequest upstreamRequest;
   private boolean requestSent;
+  private boolean upgradeRequested;
   private boolean bodyConsumed;
   private boolean clientGone;
   private boolean finalized;
@@ -90,6 +93,17 @@ public final class ProxyRequest {
     this.upstreamUri = UriRewriter.upstreamUri(location, request, vars.uri());
     this.hasBody = hasBody(request);
     vars.proxyHost = location.proxyPass().proxyHost();
+  }
+
+  /**
+   * The client for requests that ask for a connection upgrade ({@link UpgradeTunnel#requested}): one that keeps
+   * the {@code Connection} header as configured (a client without keepalive would send {@code close}).
+   *
+   * @return this
+   */
+  public ProxyRequest upgradeClient(HttpClient upgradeClient) {
+    this.upgradeClient = upgradeClient;
+    return this;
   }
 
   private static boolean hasBody(HttpServerRequest request) {
@@ -173,6 +187,7 @@ public final class ProxyRequest {
   // ------------------------------------------------------------------ phase 2: connect
 
   private void connect(Peer p) {
+    upgradeRequested = !hasBody && UpgradeTunnel.requested(request, settings.proxySetHeaders(), vars);
     RequestOptions options = new RequestOptions()
         .setServer(SocketAddress.inetSocketAddress(p.port(), p.host()))
         .setMethod(request.method())
@@ -181,7 +196,7 @@ public final class ProxyRequest {
         .setIdleTimeout(Math.max(settings.readTimeoutMs(), settings.sendTimeoutMs()));
     Future<HttpClientRequest> opened;
     try {
-      opened = client.request(options);
+      opened = (upgradeRequested && upgradeClient != null ? upgradeClient : client).request(options);
     } catch (RuntimeException e) {
       opened = Future.failedFuture(e);   // e.g. a client closed under a request: an error like any connect error
     }
@@ -213,7 +228,9 @@ public final class ProxyRequest {
     }
     requestSent = true;
     Future<HttpClientResponse> sent;
-    if (body != null) {
+    if (upgradeRequested) {
+      sent = out.connect();   // the head only: after a 101 the connection is the origin's end of the tunnel
+    } else if (body != null) {
       sent = body.send(out);   // kept: a retry sends it again
     } else if (hasBody) {
       bodyConsumed = true;
@@ -285,6 +302,13 @@ public final class ProxyRequest {
   private void readResponseHeader(HttpClientResponse in) {
     attempt.headerNanos = System.nanoTime() - attempt.startNanos;
     attempt.status = in.statusCode();
+    if (upgradeRequested) {
+      if (in.statusCode() == 101) {
+        upgrade(in);
+        return;
+      }
+      // refused: an ordinary response, whose connection is not reused (its request was sent as a head only)
+    }
     int bit = NextUpstream.statusBit(in.statusCode());
     if (bit != 0) {
       int mask = bit;
@@ -360,11 +384,56 @@ public final class ProxyRequest {
       }
     });
     in.endHandler(v -> {
+      if (upgradeRequested) {
+        in.request().connection().close();
+      }
       if (!finalized) {
         completeAttempt();
         response.end();
         finalizeRequest();
       }
+    });
+  }
+
+  // ------------------------------------------------------------------ phase 5, upgraded: the tunnel
+
+  /**
+   * nginx's {@code ngx_http_upstream_upgrade}: relays the 101 with the origin's headers, then the bytes both ways
+   * ({@link UpgradeTunnel}). The peer stays in use (least_conn counts it) until the tunnel closes, and is then
+   * released as a success, as nginx finalizes an upgraded request.
+   */
+  private void upgrade(HttpClientResponse in) {
+    vars.upstreamHeaders = in.headers();
+    response.setStatusCode(101);
+    MultiMap out = response.headers();
+    for (var e : in.headers()) {
+      String lower = e.getKey().toLowerCase(Locale.ROOT);
+      if (lower.equals("upgrade") || !(ResponseHeaders.HOP_BY_HOP.contains(lower)
+          || ResponseHeaders.HIDDEN_FROM_ORIGIN.contains(lower))) {
+        out.add(e.getKey(), e.getValue());
+      }
+    }
+    out.set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE);
+    out.set(HttpHeaders.SERVER, "xgate");
+    selection.onResponseHeaders(peer, 101, out);
+    vars.status(101);
+    vars.responseHeaders(out);
+    NetSocket originSocket = in.netSocket();
+    originSocket.pause();
+    response.closeHandler(null);
+    request.exceptionHandler(null);
+    request.toNetSocket().onComplete(ar -> {
+      if (ar.failed()) {
+        originSocket.close();
+        completeAttempt();
+        closeClient();
+        finalizeRequest();
+        return;
+      }
+      UpgradeTunnel.open(vertx, ar.result(), originSocket, settings.readTimeoutMs(), v -> {
+        completeAttempt();
+        finalizeRequest();
+      });
     });
   }
 
