@@ -3,19 +3,29 @@ package io.xgate.gateway.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.impl.VertxHttpRequestDecoder;
 import io.vertx.core.net.impl.ConnectionBase;
+import io.xgate.gateway.proxy.ErrorPages;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -32,8 +42,10 @@ import java.util.Map;
  *   <li>a header line longer than a {@code large_client_header_buffers} buffer: 400 ("Request Header Or Cookie
  *       Too Large"; the whole header is bounded by all the buffers through Netty's {@code maxHeaderSize});</li>
  *   <li>a request line longer than a buffer: 414 (Netty's {@code maxInitialLineLength});</li>
- *   <li>a NUL in a header value: 400 (Netty already refuses control characters and spaces in names, invalid
- *       lengths, and invalid chunk sizes).</li>
+ *   <li>a NUL in a header value: 400 (Netty already refuses control characters and spaces in names, and
+ *       invalid lengths);</li>
+ *   <li>an invalid chunk size: 400, written here (Vert.x would only close the connection), unless a response is
+ *       under way already; either way the connection is closed.</li>
  * </ul>
  */
 final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
@@ -66,6 +78,7 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   }
 
   private final int maxHeaderLine;
+  private boolean responseUnderWay;
 
   private EdgeRequestDecoder(HttpServerOptions options, int maxHeaderLine) {
     super(options);
@@ -89,8 +102,23 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     Channel ch = base.channel();
     ChannelHandler current = ch.pipeline().get("httpDecoder");
     if (current instanceof VertxHttpRequestDecoder && !(current instanceof EdgeRequestDecoder)) {
-      ch.pipeline().replace("httpDecoder", "httpDecoder",
-          new EdgeRequestDecoder(options, options.getMaxInitialLineLength()));
+      EdgeRequestDecoder decoder = new EdgeRequestDecoder(options, options.getMaxInitialLineLength());
+      ch.pipeline().replace("httpDecoder", "httpDecoder", decoder);
+      ch.pipeline().addBefore("handler", "edgeResponseTracker", decoder.new ResponseTracker());
+    }
+  }
+
+  /** Sees the responses Vert.x writes, so that the decoder knows whether one is under way. */
+  private final class ResponseTracker extends ChannelOutboundHandlerAdapter {
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+      if (msg instanceof HttpResponse r && r.status().code() >= 200) {
+        responseUnderWay = true;
+      }
+      if (msg instanceof LastHttpContent) {
+        responseUnderWay = false;
+      }
+      super.write(ctx, msg, promise);
     }
   }
 
@@ -105,10 +133,34 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     int from = out.size();
     super.decode(ctx, buffer, out);
     for (int i = from; i < out.size(); i++) {
-      if (out.get(i) instanceof HttpRequest request && request.decoderResult().isSuccess()) {
-        check(request);
+      Object msg = out.get(i);
+      if (msg instanceof HttpRequest request) {
+        if (request.decoderResult().isSuccess()) {
+          check(request);
+        }
+      } else if (msg instanceof HttpContent content && content.decoderResult().isFailure()) {
+        // an invalid chunk: Vert.x would only close the connection; nginx answers 400 "client sent invalid
+        // chunked body". The body never reached a peer (buffered), or its upstream request is reset on the close.
+        out.remove(i);
+        ReferenceCountUtil.release(content);
+        badBody(ctx);
+        return;
       }
     }
+  }
+
+  private void badBody(ChannelHandlerContext ctx) {
+    if (responseUnderWay) {
+      ctx.close();
+      return;
+    }
+    Buffer page = ErrorPages.page(400);
+    String head = "HTTP/1.1 400 Bad Request\r\nServer: xgate\r\nContent-Type: text/html\r\nContent-Length: "
+        + page.length() + "\r\nConnection: close\r\n\r\n";
+    ByteBuf raw = ctx.alloc().buffer(head.length() + page.length());
+    raw.writeCharSequence(head, StandardCharsets.ISO_8859_1);
+    raw.writeBytes(page.getBytes());
+    ctx.writeAndFlush(raw).addListener(ChannelFutureListener.CLOSE);
   }
 
   private void check(HttpRequest request) {

@@ -225,6 +225,7 @@ public final class ServerVerticle extends VerticleBase {
     Generation g = generations.get();
     VirtualHosts hosts = g == null ? null : g.hosts(listenKey);
     req.response().headers().set(HttpHeaders.CONNECTION, "close");
+    req.response().setStatusMessage(ErrorPages.reason(status));
     req.response().endHandler(v -> req.connection().close());
     if (hosts == null) {
       req.response().setStatusCode(status).end();
