@@ -33,7 +33,9 @@ import java.util.function.Consumer;
  * One proxied request, run through nginx's upstream phases in order, each in the method named for it:
  * {@link #start()}, {@link #selectPeer()}, {@link #connect}, {@link #sendRequest}, {@link #readResponseHeader},
  * {@link #forwardBody}, and {@link #finalizeRequest}; {@link #next} is nginx's {@code ngx_http_upstream_next}, which
- * reports a failed attempt and decides whether another peer is tried. Runs entirely on the request's event loop.
+ * reports a failed attempt and decides whether another peer is tried; after an origin's 101, {@link #upgrade}
+ * replaces {@code forwardBody} (nginx's {@code ngx_http_upstream_upgrade}). Runs entirely on the request's event
+ * loop.
  *
  * <p>Request bodies stream to the first peer that accepts the connection; once a non-empty body has been sent it
  * cannot be replayed, so such a request is not retried (nginx's {@code proxy_request_buffering off} rule).
