@@ -546,8 +546,9 @@ public final class ProxyRequest {
         return NextUpstream.ERROR;
       }
       String name = t.getClass().getName();
-      if (name.contains("DecoderException") || name.contains("TooLongHttp") || name.contains("InvalidHeader")) {
-        return NextUpstream.INVALID_HEADER;
+      if (name.contains("DecoderException") || name.contains("TooLongHttp") || name.contains("InvalidHeader")
+          || (t instanceof IllegalArgumentException && thrownByHttpDecoder(t))) {
+        return NextUpstream.INVALID_HEADER;   // e.g. a status line whose code is not a number
       }
       String msg = t.getMessage();
       if (msg != null && msg.toLowerCase(Locale.ROOT).contains("timed out")) {
@@ -555,6 +556,15 @@ public final class ProxyRequest {
       }
     }
     return NextUpstream.ERROR;
+  }
+
+  private static boolean thrownByHttpDecoder(Throwable t) {
+    for (StackTraceElement e : t.getStackTrace()) {
+      if (e.getClassName().startsWith("io.netty.handler.codec.http.")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ------------------------------------------------------------------ client side
