@@ -4,15 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Vertx;
 import io.xgate.gateway.Gateway;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +38,7 @@ class EdgeHardeningTest {
       originRequests.incrementAndGet();
       r.body().onComplete(b -> r.response().end("origin"));
     }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
-    port = freePort();
+    port = RawHttp.freePort();
     Path conf = temp.resolve("xgate.conf");
     Files.writeString(conf, "error_log " + temp.resolve("error.log") + " info;\nhttp {\n access_log off;\n"
         + " large_client_header_buffers 4 1k;\n"
@@ -155,30 +146,7 @@ class EdgeHardeningTest {
     return answer;
   }
 
-  /** Writes {@code raw} and reads until the gateway closes the connection (or 5 s pass). */
   private static String send(String raw) throws Exception {
-    try (Socket s = new Socket("127.0.0.1", port)) {
-      s.setSoTimeout(5000);
-      OutputStream out = s.getOutputStream();
-      out.write(raw.getBytes(StandardCharsets.ISO_8859_1));
-      out.flush();
-      InputStream in = s.getInputStream();
-      ByteArrayOutputStream got = new ByteArrayOutputStream();
-      byte[] buf = new byte[8192];
-      try {
-        for (int n; (n = in.read(buf)) >= 0; ) {
-          got.write(buf, 0, n);
-        }
-      } catch (SocketException | java.net.SocketTimeoutException e) {
-        // reset after the answer: what was read is the answer
-      }
-      return got.toString(StandardCharsets.ISO_8859_1);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+    return RawHttp.exchange(port, raw);
   }
 }

@@ -6,15 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetServer;
 import io.xgate.gateway.Gateway;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -206,7 +198,7 @@ class ProxyFaultsTest {
   }
 
   private int startGateway(String servers, String locationDirectives) throws Exception {
-    int port = freePort();
+    int port = RawHttp.freePort();
     Path conf = temp.resolve("xgate.conf");
     Files.writeString(conf, "error_log " + temp.resolve("error.log") + " info;\nhttp {\n access_log off;\n"
         + " upstream u { " + servers + " }\n"
@@ -220,30 +212,7 @@ class ProxyFaultsTest {
     return exchange(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   }
 
-  /** Writes {@code raw} and reads until the gateway closes the connection. */
   private static String exchange(int port, String raw) throws Exception {
-    try (Socket s = new Socket("127.0.0.1", port)) {
-      s.setSoTimeout(5000);
-      OutputStream out = s.getOutputStream();
-      out.write(raw.getBytes(StandardCharsets.ISO_8859_1));
-      out.flush();
-      InputStream in = s.getInputStream();
-      ByteArrayOutputStream got = new ByteArrayOutputStream();
-      byte[] buf = new byte[8192];
-      try {
-        for (int n; (n = in.read(buf)) >= 0; ) {
-          got.write(buf, 0, n);
-        }
-      } catch (SocketException | SocketTimeoutException e) {
-        // closed or stalled: what was read is the answer
-      }
-      return got.toString(StandardCharsets.ISO_8859_1);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
+    return RawHttp.exchange(port, raw);
   }
 }

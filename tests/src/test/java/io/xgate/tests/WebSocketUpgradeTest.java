@@ -150,7 +150,7 @@ class WebSocketUpgradeTest {
   }
 
   private int start(String readTimeout) throws Exception {
-    int port = freePort();
+    int port = RawHttp.freePort();
     Path conf = temp.resolve("xgate.conf");
     Files.writeString(conf, "error_log " + temp.resolve("error.log") + " info;\nhttp {\n"
         + " log_format brief '$request_method $uri $status $upstream_addr';\n"
@@ -201,11 +201,5 @@ class WebSocketUpgradeTest {
       }
     }
     return sb.toString();
-  }
-
-  private static int freePort() throws java.io.IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 }
