@@ -67,6 +67,15 @@ class EdgeHardeningTest {
   }
 
   @Test
+  void aConnectionHeaderThatContainsCloseClosesTheConnectionAsInNginx() throws Exception {
+    long start = System.nanoTime();
+    String answer = send("GET /ok HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, close\r\n\r\n");
+    assertThat(answer).startsWith("HTTP/1.1 200 OK").endsWith("origin");
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("closed after the answer, not idle")
+        .isLessThan(3000);
+  }
+
+  @Test
   void contentLengthWithTransferEncodingIs400() throws Exception {
     // Netty alone would drop the Content-Length and read the chunks: a request-smuggling shape
     refused("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"

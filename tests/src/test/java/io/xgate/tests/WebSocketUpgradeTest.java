@@ -42,6 +42,7 @@ class WebSocketUpgradeTest {
   private Vertx vertx;
   private Gateway gateway;
   private int origin;
+  private int refusing = 1;
   private final BlockingQueue<String> originEvents = new LinkedBlockingQueue<>();
   private final List<Map.Entry<String, String>> plainRequestHeaders = new CopyOnWriteArrayList<>();
 
@@ -96,6 +97,37 @@ class WebSocketUpgradeTest {
     assertThat(originEvents.poll(5, TimeUnit.SECONDS)).isEqualTo("closed");
     assertThat(awaitAccessLog()).as("logged once the tunnel ended, with the peer released")
         .isEqualTo("GET /ws 101 127.0.0.1:" + origin);
+  }
+
+  @Test
+  void theTunnelHoldsItsPeerUntilItEnds() throws Exception {
+    int port = start("60s");
+    WebSocket ws = connect(port, "/one/ws");   // upstream "one": a single server with max_conns=1
+    assertThat(originEvents.poll(5, TimeUnit.SECONDS)).isEqualTo("open /ws");   // proxy_pass http://one/ replaced the prefix
+    assertThat(RawHttp.exchange(port, "GET /one/plain HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+        .as("the peer is at max_conns while the tunnel is open").startsWith("HTTP/1.1 502 ");
+    ws.close();
+    assertThat(originEvents.poll(5, TimeUnit.SECONDS)).isEqualTo("closed");
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    String after;
+    do {
+      after = RawHttp.exchange(port, "GET /one/plain HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    } while (!after.startsWith("HTTP/1.1 200 ") && System.nanoTime() < end);
+    assertThat(after).as("released when the tunnel ended").startsWith("HTTP/1.1 200 ").endsWith("plain answer");
+  }
+
+  @Test
+  void aRefusedUpgradeIsAnOrdinaryResponseAndItsOriginConnectionIsClosed() throws Exception {
+    CompletableFuture<Void> originConnectionClosed = new CompletableFuture<>();
+    refusing = vertx.createNetServer().connectHandler(so -> {
+      so.handler(buf -> so.write("HTTP/1.1 403 Forbidden\r\nContent-Length: 6\r\n\r\ndenied"));   // keeps it open
+      so.closeHandler(v -> originConnectionClosed.complete(null));
+    }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+    int port = start("60s");
+    String answer = RawHttp.exchange(port, "GET /refused HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, close\r\n"
+        + "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+    assertThat(answer).startsWith("HTTP/1.1 403 Forbidden").endsWith("denied");
+    originConnectionClosed.get(5, TimeUnit.SECONDS);
   }
 
   @Test
@@ -157,18 +189,28 @@ class WebSocketUpgradeTest {
         + " access_log " + temp.resolve("access.log") + " brief;\n"
         + " map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n"
         + " upstream u { server 127.0.0.1:" + origin + "; }\n"
+        + " upstream one { server 127.0.0.1:" + origin + " max_conns=1; }\n"
+        + " upstream refusing { server 127.0.0.1:" + refusing + "; keepalive 4; }\n"
         + " server { listen 127.0.0.1:" + port + ";\n"
         + "  location /ws { proxy_pass http://u; proxy_http_version 1.1; proxy_read_timeout " + readTimeout + ";\n"
         + "   proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade; }\n"
         + "  location /plain { proxy_pass http://u; }\n"
+        + "  location /refused { proxy_pass http://refusing; proxy_http_version 1.1;\n"
+        + "   proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade; }\n"
+        + "  location /one/ { proxy_pass http://one/; proxy_http_version 1.1;\n"
+        + "   proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade; }\n"
         + " }\n}\n");
     gateway = Gateway.start(conf, temp).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     return port;
   }
 
   private WebSocket connect(int port) throws Exception {
+    return connect(port, "/ws");
+  }
+
+  private WebSocket connect(int port, String uri) throws Exception {
     WebSocketClient client = vertx.createWebSocketClient();
-    return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/ws"))
+    return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 

@@ -77,6 +77,24 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
         || (cause instanceof Rejected r && r.getMessage().startsWith("client sent too long header line"));
   }
 
+  /**
+   * Whether the client asks to close the connection after this request in a way Vert.x does not see: nginx closes
+   * when {@code Connection} contains "close" anywhere ({@code Connection: Upgrade, close}); Vert.x only when it is
+   * exactly "close".
+   */
+  static boolean asksToClose(io.vertx.core.http.HttpServerRequest request) {
+    String connection = request.getHeader(HttpHeaderNames.CONNECTION);
+    if (connection == null || connection.length() <= 5) {
+      return false;
+    }
+    for (int i = 0; i + 5 <= connection.length(); i++) {
+      if (connection.regionMatches(true, i, "close", 0, 5)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private final int maxHeaderLine;
   private boolean responseUnderWay;
 

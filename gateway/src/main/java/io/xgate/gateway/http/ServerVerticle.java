@@ -181,8 +181,9 @@ public final class ServerVerticle extends VerticleBase {
       return;
     }
     ProxySettings s = loc.settings();
-    if (s.keepaliveTimeoutMs() == 0) {
+    if (s.keepaliveTimeoutMs() == 0 || EdgeRequestDecoder.asksToClose(req)) {
       req.response().headers().set(HttpHeaders.CONNECTION, "close");
+      req.response().endHandler(v -> req.connection().close());   // Vert.x keeps it open unless told exactly
     }
     long max = s.clientMaxBodySize();
     if (max > 0) {
