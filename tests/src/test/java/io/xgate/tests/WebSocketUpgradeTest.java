@@ -103,7 +103,8 @@ class WebSocketUpgradeTest {
   void theTunnelHoldsItsPeerUntilItEnds() throws Exception {
     int port = start("60s");
     WebSocket ws = connect(port, "/one/ws");   // upstream "one": a single server with max_conns=1
-    assertThat(originEvents.poll(5, TimeUnit.SECONDS)).isEqualTo("open /ws");   // proxy_pass http://one/ replaced the prefix
+    // proxy_pass http://one/ replaces the location's prefix
+    assertThat(originEvents.poll(5, TimeUnit.SECONDS)).isEqualTo("open /ws");
     assertThat(RawHttp.exchange(port, "GET /one/plain HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
         .as("the peer is at max_conns while the tunnel is open").startsWith("HTTP/1.1 502 ");
     ws.close();
@@ -192,7 +193,8 @@ class WebSocketUpgradeTest {
         + " upstream one { server 127.0.0.1:" + origin + " max_conns=1; }\n"
         + " upstream refusing { server 127.0.0.1:" + refusing + "; keepalive 4; }\n"
         + " server { listen 127.0.0.1:" + port + ";\n"
-        + "  location /ws { proxy_pass http://u; proxy_http_version 1.1; proxy_read_timeout " + readTimeout + ";\n"
+        + "  location /ws { proxy_pass http://u; proxy_http_version 1.1;\n"
+        + "   proxy_read_timeout " + readTimeout + "; proxy_send_timeout " + readTimeout + ";\n"
         + "   proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade; }\n"
         + "  location /plain { proxy_pass http://u; }\n"
         + "  location /refused { proxy_pass http://refusing; proxy_http_version 1.1;\n"
