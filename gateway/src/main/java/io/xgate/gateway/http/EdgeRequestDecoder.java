@@ -53,10 +53,13 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   /** A request nginx refuses with {@code status}. */
   static final class Rejected extends RuntimeException {
     final int status;
+    /** nginx's 494 "Request Header Or Cookie Too Large", which it sends as 400 with its own page. */
+    final boolean headerTooLarge;
 
-    Rejected(int status, String reason) {
+    Rejected(int status, String reason, boolean headerTooLarge) {
       super(reason, null, false, false);   // a refusal, not a failure: no stack trace
       this.status = status;
+      this.headerTooLarge = headerTooLarge;
     }
   }
 
@@ -74,7 +77,7 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   /** Whether {@code cause} is nginx's "Request Header Or Cookie Too Large" (494, sent as 400). */
   static boolean headerTooLarge(Throwable cause) {
     return cause instanceof TooLongHttpHeaderException
-        || (cause instanceof Rejected r && r.getMessage().startsWith("client sent too long header line"));
+        || (cause instanceof Rejected r && r.headerTooLarge);
   }
 
   /**
@@ -189,7 +192,7 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
       String name = h.getKey();
       String value = h.getValue();
       if (name.length() + 2 + value.length() > maxHeaderLine) {
-        reject(request, 400, "client sent too long header line");
+        reject(request, new Rejected(400, "client sent too long header line", true));
         return;
       }
       if (value.indexOf('\0') >= 0) {
@@ -221,8 +224,12 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   }
 
   private static void reject(HttpMessage message, int status, String reason) {
+    reject(message, new Rejected(status, reason, false));
+  }
+
+  private static void reject(HttpMessage message, Rejected why) {
     if (message.decoderResult().isSuccess()) {
-      message.setDecoderResult(DecoderResult.failure(new Rejected(status, reason)));
+      message.setDecoderResult(DecoderResult.failure(why));
     }
   }
 }
