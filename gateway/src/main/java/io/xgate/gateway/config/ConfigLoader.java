@@ -48,7 +48,7 @@ public final class ConfigLoader {
    * unknown (and never ignored).
    */
   private static final Set<String> NOT_SUPPORTED_YET = Set.of(
-      "large_client_header_buffers", "map", "root", "alias",
+      "root", "alias",
       "index", "sendfile",
       "tcp_nopush", "tcp_nodelay", "default_type", "types", "gzip", "server_tokens", "proxy_intercept_errors",
       "proxy_redirect", "proxy_pass_request_headers", "proxy_pass_request_body", "proxy_hide_header",
@@ -191,6 +191,18 @@ public final class ConfigLoader {
       walk(n.children(), Ctx.SERVER, server);
     });
     define("log_format", EnumSet.of(Ctx.HTTP), 2, Integer.MAX_VALUE, false, (n, t) -> logFormat(n));
+    define("map", EnumSet.of(Ctx.HTTP), 2, 2, true, (n, t) -> map(n));
+    define("large_client_header_buffers", EnumSet.of(Ctx.HTTP, Ctx.SERVER), 2, 2, false, (n, t) -> {
+      ProxySettings s = settingsOf(t);
+      duplicate(n, s.largeHeaderBufferSize);
+      long number = positive(n, n.arg(0));
+      long size = size(n, n.arg(1));
+      if (size <= 1) {
+        throw n.error("invalid value \"" + n.arg(1) + "\" in \"" + n.name() + "\" directive");
+      }
+      s.largeHeaderBuffers = (int) number;
+      s.largeHeaderBufferSize = size;
+    });
 
     // ---- server
     define("listen", EnumSet.of(Ctx.SERVER), 1, Integer.MAX_VALUE, false, (n, t) -> listen(n, (ServerConfig) t));
@@ -721,6 +733,59 @@ public final class ConfigLoader {
       sb.append(n.arg(i));
     }
     config.logFormats.put(name, new LogFormat(name, complex(n, sb.toString()), escape));
+  }
+
+  /** {@code map SOURCE $variable { key value; ... }}: see {@link VariableMap}. */
+  private void map(ConfigNode n) throws ConfigException {
+    String var = n.arg(1);
+    if (var.length() < 2 || var.charAt(0) != '$') {
+      throw n.error("invalid variable name \"" + var + "\"");
+    }
+    String name = var.substring(1);
+    if (config.maps.containsKey(name)) {
+      throw n.error("the duplicate \"" + name + "\" variable");
+    }
+    ComplexValue source = complex(n, n.arg(0));
+    Map<String, ComplexValue> exact = new HashMap<>();
+    List<VariableMap.RegexEntry> regexes = new ArrayList<>();
+    ComplexValue defaultValue = null;
+    for (ConfigNode e : n.children()) {
+      String key = e.name();
+      if (e.isBlock()) {
+        throw e.error("unexpected \"{\"");
+      }
+      if (e.args().isEmpty() && (key.equals("hostnames") || key.equals("volatile"))) {
+        if (key.equals("hostnames")) {
+          throw e.error("\"hostnames\" in \"map\" is not supported yet");
+        }
+        continue;   // map values are never cached across a request: every evaluation is volatile already
+      }
+      if (e.args().size() != 1) {
+        throw e.error("invalid number of the map parameters");
+      }
+      ComplexValue value = complex(e, e.arg(0));
+      if (key.equals("default")) {
+        if (defaultValue != null) {
+          throw e.error("duplicate default map parameter");
+        }
+        defaultValue = value;
+      } else if (key.startsWith("~")) {
+        boolean caseless = key.startsWith("~*");
+        String regex = key.substring(caseless ? 2 : 1);
+        try {
+          regexes.add(new VariableMap.RegexEntry(java.util.regex.Pattern.compile(regex,
+              caseless ? java.util.regex.Pattern.CASE_INSENSITIVE : 0), value));
+        } catch (PatternSyntaxException ex) {
+          throw e.error("pcre_compile() failed: " + ex.getDescription() + " in \"" + regex + "\"");
+        }
+      } else {
+        String k = (key.startsWith("\\") ? key.substring(1) : key).toLowerCase(java.util.Locale.ROOT);
+        if (exact.putIfAbsent(k, value) != null) {
+          throw e.error("conflicting parameter \"" + key + "\"");
+        }
+      }
+    }
+    config.maps.put(name, new VariableMap(name, source, exact, regexes, defaultValue));
   }
 
   private void accessLog(ConfigNode n, ProxySettings s) throws ConfigException {

@@ -24,6 +24,7 @@ public final class GatewayConfig {
   final Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
   final List<ServerConfig> servers = new ArrayList<>();
   final Map<String, LogFormat> logFormats = new LinkedHashMap<>();
+  final Map<String, VariableMap> maps = new LinkedHashMap<>();
   ProxySettings httpSettings = new ProxySettings();
   boolean hasHttp;
 
@@ -86,5 +87,10 @@ public final class GatewayConfig {
 
   public List<ServerConfig> servers() {
     return servers;
+  }
+
+  /** The variables {@code map} blocks define, by name without {@code $}. */
+  public Map<String, VariableMap> maps() {
+    return maps;
   }
 }

@@ -38,6 +38,8 @@ public final class ProxySettings {
   /** {@code proxy_buffers NUMBER SIZE}. */
   public record Buffers(int number, long size) {
   }
+  Integer largeHeaderBuffers;
+  Long largeHeaderBufferSize;
 
   /** nginx's defaults for everything here. */
   public static final ProxySettings DEFAULTS = defaults();
@@ -68,6 +70,8 @@ public final class ProxySettings {
     s.maxTempFileSize = 1024L * 1024 * 1024;
     s.tempFileWriteSize = null;   // unset: as busyBuffersSize
     s.proxyTempPath = null;   // resolved by the builder: PREFIX/proxy_temp
+    s.largeHeaderBuffers = 4;
+    s.largeHeaderBufferSize = 8L * 1024;
     return s;
   }
 
@@ -98,7 +102,25 @@ public final class ProxySettings {
     s.maxTempFileSize = maxTempFileSize != null ? maxTempFileSize : parent.maxTempFileSize;
     s.tempFileWriteSize = tempFileWriteSize != null ? tempFileWriteSize : parent.tempFileWriteSize;
     s.proxyTempPath = proxyTempPath != null ? proxyTempPath : parent.proxyTempPath;
+    s.largeHeaderBuffers = largeHeaderBuffers != null ? largeHeaderBuffers : parent.largeHeaderBuffers;
+    s.largeHeaderBufferSize = largeHeaderBufferSize != null ? largeHeaderBufferSize : parent.largeHeaderBufferSize;
     return s;
+  }
+
+  /**
+   * {@code large_client_header_buffers} number: with {@link #largeHeaderBufferSize()}, the most a request's header
+   * may take in all.
+   */
+  public int largeHeaderBuffers() {
+    return largeHeaderBuffers;
+  }
+
+  /**
+   * {@code large_client_header_buffers} size: the longest request line (longer: 414) and the longest header line
+   * (longer: 400 "Request Header Or Cookie Too Large").
+   */
+  public long largeHeaderBufferSize() {
+    return largeHeaderBufferSize;
   }
 
   /** The {@link NextUpstream} mask. */

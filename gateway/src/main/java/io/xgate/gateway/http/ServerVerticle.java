@@ -57,6 +57,7 @@ public final class ServerVerticle extends VerticleBase {
   private final Map<HttpServer, io.netty.channel.Channel> listenChannels = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<Upstream, HttpClient> clients = new IdentityHashMap<>();
   private Generation applied;
+  private HttpClient upgradeClient;
 
   /**
    * @param generations the current generation, read on every request
@@ -120,7 +121,10 @@ public final class ServerVerticle extends VerticleBase {
             .setIdleTimeoutUnit(TimeUnit.SECONDS)
             .setCompressionSupported(false)
             .setHttp2ClearTextEnabled(false);   // as nginx: an HTTP/1.1 listener ignores "Upgrade: h2c"
-        HttpServer server = vertx.createHttpServer(options).requestHandler(req -> handle(req, key));
+        EdgeRequestDecoder.limits(options, s.largeHeaderBuffers(), s.largeHeaderBufferSize());
+        HttpServer server = vertx.createHttpServer(options).requestHandler(req -> handle(req, key))
+            .connectionHandler(conn -> EdgeRequestDecoder.install(conn, options))
+            .invalidRequestHandler(req -> rejectInvalid(req, key));
         servers.put(key, server);
         pending.add(server.listen(l.port(), l.host()).onSuccess(bound -> {
           io.netty.channel.Channel ch = ListenerSockets.channelOf(bound);
@@ -170,15 +174,16 @@ public final class ServerVerticle extends VerticleBase {
       plainStatus(req, 400, host.server().settings(), new RequestVariables(req, host.name(), "/"), g);
       return;
     }
-    RequestVariables vars = new RequestVariables(req, host.name(), uri);
+    RequestVariables vars = new RequestVariables(req, host.name(), uri, g.config().maps());
     LocationConfig loc = host.router().match(uri);
     if (loc == null) {
       plainStatus(req, 404, host.server().settings(), vars, g);
       return;
     }
     ProxySettings s = loc.settings();
-    if (s.keepaliveTimeoutMs() == 0) {
+    if (s.keepaliveTimeoutMs() == 0 || EdgeRequestDecoder.asksToClose(req)) {
       req.response().headers().set(HttpHeaders.CONNECTION, "close");
+      req.response().endHandler(v -> req.connection().close());   // Vert.x keeps it open unless told exactly
     }
     long max = s.clientMaxBodySize();
     if (max > 0) {
@@ -207,7 +212,44 @@ public final class ServerVerticle extends VerticleBase {
     ProxyPass pass = loc.proxyPass();
     Upstream upstream = g.upstreams().get(pass.upstream() != null ? pass.upstream() : pass.proxyHost());
     req.pause();
-    new ProxyRequest(vertx, req, vars, loc, upstream, client(upstream), v -> log(g, loc.settings(), v)).start();
+    new ProxyRequest(vertx, req, vars, loc, upstream, client(upstream), v -> log(g, loc.settings(), v))
+        .upgradeClient(upgradeClient()).start();
+  }
+
+  /**
+   * A request the decoder refused ({@link EdgeRequestDecoder}): nginx's status and page, the connection closed
+   * after it, and nothing proxied.
+   */
+  private void rejectInvalid(HttpServerRequest req, String listenKey) {
+    Throwable cause = req.decoderResult().cause();
+    int status = EdgeRequestDecoder.statusFor(cause);
+    Generation g = generations.get();
+    VirtualHosts hosts = g == null ? null : g.hosts(listenKey);
+    req.response().headers().set(HttpHeaders.CONNECTION, "close");
+    req.response().setStatusMessage(ErrorPages.reason(status));
+    req.response().endHandler(v -> req.connection().close());
+    if (hosts == null) {
+      req.response().setStatusCode(status).end();
+      return;
+    }
+    VirtualHosts.Host host = hosts.select(null);
+    RequestVariables vars = new RequestVariables(req, host.name(), "/", g.config().maps());
+    Buffer body = EdgeRequestDecoder.headerTooLarge(cause) ? ErrorPages.headerTooLargePage() : ErrorPages.page(status);
+    req.response().headers().set(HttpHeaders.CONTENT_TYPE, "text/html");
+    finish(req, status, body, host.server().settings(), vars, g);
+  }
+
+  /**
+   * The client for connection upgrades, shared by every upstream of this event loop: it keeps the configured
+   * {@code Connection} header, and a 101 takes its connection out of the pool for good.
+   */
+  private HttpClient upgradeClient() {
+    if (upgradeClient == null) {
+      upgradeClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setKeepAliveTimeout(1)
+          .setTcpNoDelay(true).setPipelining(false).setDecompressionSupported(false).setVerifyHost(false),
+          new PoolOptions().setHttp1MaxSize(1024).setMaxWaitQueueSize(-1));
+    }
+    return upgradeClient;
   }
 
   private HttpClient client(Upstream upstream) {
@@ -367,6 +409,9 @@ public final class ServerVerticle extends VerticleBase {
     }
     for (HttpClient c : clients.values()) {
       all.add(c.close());
+    }
+    if (upgradeClient != null) {
+      all.add(upgradeClient.close());
     }
     return Future.join(all);
   }

@@ -13,7 +13,7 @@ public final class ErrorPages {
       Map.entry(408, "Request Time-out"), Map.entry(413, "Request Entity Too Large"),
       Map.entry(414, "Request-URI Too Large"), Map.entry(429, "Too Many Requests"),
       Map.entry(499, "Client Closed Request"),
-      Map.entry(500, "Internal Server Error"), Map.entry(502, "Bad Gateway"),
+      Map.entry(500, "Internal Server Error"), Map.entry(501, "Not Implemented"), Map.entry(502, "Bad Gateway"),
       Map.entry(503, "Service Temporarily Unavailable"), Map.entry(504, "Gateway Time-out"));
 
   private ErrorPages() {
@@ -22,6 +22,13 @@ public final class ErrorPages {
   /** The reason phrase nginx writes for {@code status}. */
   public static String reason(int status) {
     return REASONS.getOrDefault(status, "");
+  }
+
+  /** nginx's page for its 494 ("Request Header Or Cookie Too Large"), which it sends with status 400. */
+  public static Buffer headerTooLargePage() {
+    return Buffer.buffer("<html>\r\n<head><title>400 Request Header Or Cookie Too Large</title></head>\r\n<body>\r\n"
+        + "<center><h1>400 Bad Request</h1></center>\r\n<center>Request Header Or Cookie Too Large</center>\r\n"
+        + "<hr><center>xgate</center>\r\n</body>\r\n</html>\r\n");
   }
 
   /** The default page body for {@code status}, or {@code null} when nginx sends none. */

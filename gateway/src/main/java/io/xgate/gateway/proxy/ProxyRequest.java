@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import io.xgate.gateway.config.HeaderValue;
 import io.xgate.gateway.config.LocationConfig;
@@ -32,7 +33,9 @@ import java.util.function.Consumer;
  * One proxied request, run through nginx's upstream phases in order, each in the method named for it:
  * {@link #start()}, {@link #selectPeer()}, {@link #connect}, {@link #sendRequest}, {@link #readResponseHeader},
  * {@link #forwardBody}, and {@link #finalizeRequest}; {@link #next} is nginx's {@code ngx_http_upstream_next}, which
- * reports a failed attempt and decides whether another peer is tried. Runs entirely on the request's event loop.
+ * reports a failed attempt and decides whether another peer is tried; after an origin's 101, {@link #upgrade}
+ * replaces {@code forwardBody} (nginx's {@code ngx_http_upstream_upgrade}). Runs entirely on the request's event
+ * loop.
  *
  * <p>Request bodies stream to the first peer that accepts the connection; once a non-empty body has been sent it
  * cannot be replayed, so such a request is not retried (nginx's {@code proxy_request_buffering off} rule).
@@ -54,6 +57,7 @@ public final class ProxyRequest {
   private final String upstreamUri;
   private final boolean hasBody;
   private final Vertx vertx;
+  private HttpClient upgradeClient;
   private RequestBody body;
   private ResponseBuffer responseBuffer;
 
@@ -64,6 +68,7 @@ public final class ProxyRequest {
   private UpstreamAttempt attempt;
   private HttpClientRequest upstreamRequest;
   private boolean requestSent;
+  private boolean upgradeRequested;
   private boolean bodyConsumed;
   private boolean clientGone;
   private boolean finalized;
@@ -91,6 +96,17 @@ public final class ProxyRequest {
     this.upstreamUri = UriRewriter.upstreamUri(location, request, vars.uri());
     this.hasBody = hasBody(request);
     vars.proxyHost = location.proxyPass().proxyHost();
+  }
+
+  /**
+   * The client for requests that ask for a connection upgrade ({@link UpgradeTunnel#requested}): one that keeps
+   * the {@code Connection} header as configured (a client without keepalive would send {@code close}).
+   *
+   * @return this
+   */
+  public ProxyRequest upgradeClient(HttpClient upgradeClient) {
+    this.upgradeClient = upgradeClient;
+    return this;
   }
 
   private static boolean hasBody(HttpServerRequest request) {
@@ -174,6 +190,7 @@ public final class ProxyRequest {
   // ------------------------------------------------------------------ phase 2: connect
 
   private void connect(Peer p) {
+    upgradeRequested = !hasBody && UpgradeTunnel.requested(request, settings.proxySetHeaders(), vars);
     RequestOptions options = new RequestOptions()
         .setServer(SocketAddress.inetSocketAddress(p.port(), p.host()))
         .setMethod(request.method())
@@ -182,7 +199,7 @@ public final class ProxyRequest {
         .setIdleTimeout(Math.max(settings.readTimeoutMs(), settings.sendTimeoutMs()));
     Future<HttpClientRequest> opened;
     try {
-      opened = client.request(options);
+      opened = (upgradeRequested && upgradeClient != null ? upgradeClient : client).request(options);
     } catch (RuntimeException e) {
       opened = Future.failedFuture(e);   // e.g. a client closed under a request: an error like any connect error
     }
@@ -214,7 +231,9 @@ public final class ProxyRequest {
     }
     requestSent = true;
     Future<HttpClientResponse> sent;
-    if (body != null) {
+    if (upgradeRequested) {
+      sent = out.connect();   // the head only: after a 101 the connection is the origin's end of the tunnel
+    } else if (body != null) {
       sent = body.send(out);   // kept: a retry sends it again
     } else if (hasBody) {
       bodyConsumed = true;
@@ -286,6 +305,13 @@ public final class ProxyRequest {
   private void readResponseHeader(HttpClientResponse in) {
     attempt.headerNanos = System.nanoTime() - attempt.startNanos;
     attempt.status = in.statusCode();
+    if (upgradeRequested) {
+      if (in.statusCode() == 101) {
+        upgrade(in);
+        return;
+      }
+      // refused: an ordinary response, whose connection is not reused (its request was sent as a head only)
+    }
     int bit = NextUpstream.statusBit(in.statusCode());
     if (bit != 0) {
       int mask = bit;
@@ -366,6 +392,9 @@ public final class ProxyRequest {
       }
     });
     in.endHandler(v -> {
+      if (upgradeRequested) {
+        in.request().connection().close();   // a refused upgrade: that connection is not pooled
+      }
       if (finalized) {
         return;
       }
@@ -395,6 +424,48 @@ public final class ProxyRequest {
           finalizeRequest();
         });
     return responseBuffer;
+  }
+
+  // ------------------------------------------------------------------ phase 5, upgraded: the tunnel
+
+  /**
+   * nginx's {@code ngx_http_upstream_upgrade}: relays the 101 with the origin's headers, then the bytes both ways
+   * ({@link UpgradeTunnel}). The peer stays in use (least_conn counts it) until the tunnel closes, and is then
+   * released as a success, as nginx finalizes an upgraded request.
+   */
+  private void upgrade(HttpClientResponse in) {
+    vars.upstreamHeaders = in.headers();
+    response.setStatusCode(101);
+    MultiMap out = response.headers();
+    for (var e : in.headers()) {
+      String lower = e.getKey().toLowerCase(Locale.ROOT);
+      if (lower.equals("upgrade") || !(ResponseHeaders.HOP_BY_HOP.contains(lower)
+          || ResponseHeaders.HIDDEN_FROM_ORIGIN.contains(lower))) {
+        out.add(e.getKey(), e.getValue());
+      }
+    }
+    out.set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE);
+    out.set(HttpHeaders.SERVER, "xgate");
+    selection.onResponseHeaders(peer, 101, out);
+    vars.status(101);
+    vars.responseHeaders(out);
+    NetSocket originSocket = in.netSocket();
+    originSocket.pause();
+    response.closeHandler(null);
+    request.exceptionHandler(null);
+    request.toNetSocket().onComplete(ar -> {
+      if (ar.failed()) {
+        originSocket.close();
+        completeAttempt();
+        closeClient();
+        finalizeRequest();
+        return;
+      }
+      UpgradeTunnel.open(vertx, ar.result(), originSocket, settings.readTimeoutMs(), v -> {
+        completeAttempt();
+        finalizeRequest();
+      });
+    });
   }
 
   /** The declared length of {@code in}'s body, or -1 when it is chunked or runs until the connection closes. */
@@ -504,8 +575,9 @@ public final class ProxyRequest {
         return NextUpstream.ERROR;
       }
       String name = t.getClass().getName();
-      if (name.contains("DecoderException") || name.contains("TooLongHttp") || name.contains("InvalidHeader")) {
-        return NextUpstream.INVALID_HEADER;
+      if (name.contains("DecoderException") || name.contains("TooLongHttp") || name.contains("InvalidHeader")
+          || (t instanceof IllegalArgumentException && thrownByHttpDecoder(t))) {
+        return NextUpstream.INVALID_HEADER;   // e.g. a status line whose code is not a number
       }
       String msg = t.getMessage();
       if (msg != null && msg.toLowerCase(Locale.ROOT).contains("timed out")) {
@@ -513,6 +585,15 @@ public final class ProxyRequest {
       }
     }
     return NextUpstream.ERROR;
+  }
+
+  private static boolean thrownByHttpDecoder(Throwable t) {
+    for (StackTraceElement e : t.getStackTrace()) {
+      if (e.getClassName().startsWith("io.netty.handler.codec.http.")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ------------------------------------------------------------------ client side

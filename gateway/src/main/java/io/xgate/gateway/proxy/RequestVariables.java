@@ -4,12 +4,14 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
+import io.xgate.gateway.config.VariableMap;
 import io.xgate.spi.RequestView;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * nginx's variables for one request: the {@link RequestView} balancers hash on, and what {@code log_format},
@@ -31,6 +33,8 @@ public final class RequestVariables implements RequestView {
   MultiMap responseHeaders;
   MultiMap upstreamHeaders;
   private String uri;
+  private final Map<String, VariableMap> maps;
+  private int mapDepth;
 
   /**
    * @param request the client's request
@@ -38,6 +42,17 @@ public final class RequestVariables implements RequestView {
    * @param uri the normalized, decoded path ({@code $uri})
    */
   public RequestVariables(HttpServerRequest request, String serverName, String uri) {
+    this(request, serverName, uri, Map.of());
+  }
+
+  /**
+   * @param request the client's request
+   * @param serverName the primary name of the matched {@code server {}} ({@code $server_name})
+   * @param uri the normalized, decoded path ({@code $uri})
+   * @param maps the variables {@code map} blocks define
+   */
+  public RequestVariables(HttpServerRequest request, String serverName, String uri, Map<String, VariableMap> maps) {
+    this.maps = maps;
     this.request = request;
     this.serverName = serverName;
     this.uri = uri;
@@ -121,6 +136,10 @@ public final class RequestVariables implements RequestView {
       case "hostname": return hostname();
       default: break;
     }
+    VariableMap map = maps.get(name);
+    if (map != null) {
+      return mapped(map);
+    }
     if (name.startsWith("http_")) {
       return header(request.headers(), name.substring(5));
     }
@@ -137,6 +156,19 @@ public final class RequestVariables implements RequestView {
       return upstreamHeaders == null ? null : header(upstreamHeaders, name.substring(14));
     }
     return null;
+  }
+
+  /** A {@code map} variable; a map that reads itself, directly or not, gives an empty value instead of a loop. */
+  private String mapped(VariableMap map) {
+    if (mapDepth > 32) {
+      return "";
+    }
+    mapDepth++;
+    try {
+      return map.evaluate(this);
+    } finally {
+      mapDepth--;
+    }
   }
 
   /** nginx's $host: Host header without port, lowercased; else the server name. */

@@ -1,0 +1,218 @@
+package io.xgate.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetServer;
+import io.xgate.gateway.Gateway;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The proxy path's fault cases against real loopback origins, each as nginx 1.22 handles it: an origin that
+ * closes before or after its header, a client that goes away mid-response, bodyless responses, and trailers.
+ */
+class ProxyFaultsTest {
+
+  @TempDir
+  Path temp;
+
+  private Vertx vertx;
+  private Gateway gateway;
+  private final AtomicInteger originConnections = new AtomicInteger();
+  private final AtomicInteger originRequests = new AtomicInteger();
+  private final AtomicInteger healthyRequests = new AtomicInteger();
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (gateway != null) {
+      gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void anOriginClosingBeforeItsHeaderIsAFailedAttemptRetriedOnTheNextPeer() throws Exception {
+    int failing = rawOrigin(head -> null);   // reads the request, answers nothing, closes
+    int healthy = healthyOrigin();
+    int port = startGateway("server 127.0.0.1:" + failing + " max_fails=1 fail_timeout=30s; server 127.0.0.1:"
+        + healthy + ";", "add_header X-Upstream-Addr $upstream_addr always;");
+    String first = get(port, "/first");
+    assertThat(first).startsWith("HTTP/1.1 200 OK")
+        .contains("X-Upstream-Addr: 127.0.0.1:" + failing + ", 127.0.0.1:" + healthy);
+    // counted against max_fails=1 (an upstream of one server would not count it, as nginx): within fail_timeout
+    // round robin does not come back to it
+    for (int i = 0; i < 3; i++) {
+      assertThat(get(port, "/again")).startsWith("HTTP/1.1 200 OK").contains("X-Upstream-Addr: 127.0.0.1:" + healthy);
+    }
+    assertThat(originRequests).hasValue(1);
+    assertThat(healthyRequests).hasValue(4);
+  }
+
+  @Test
+  void anOriginSendingAnInvalidStatusLineIs502AndAFailedAttempt() throws Exception {
+    int failing = rawOrigin(head -> "HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\nok");
+    int healthy = healthyOrigin();
+    int port = startGateway("server 127.0.0.1:" + failing + " max_fails=1 fail_timeout=30s; server 127.0.0.1:"
+        + healthy + ";", "");
+    // invalid_header is not in the default proxy_next_upstream: no retry, but the peer is blamed
+    assertThat(get(port, "/first")).startsWith("HTTP/1.1 502 ");
+    for (int i = 0; i < 3; i++) {
+      assertThat(get(port, "/again")).startsWith("HTTP/1.1 200 OK");
+    }
+    assertThat(originRequests).hasValue(1);
+    assertThat(healthyRequests).hasValue(3);
+  }
+
+  @Test
+  void anOriginClosingMidBodyTruncatesTheResponseAndClosesTheClientWithoutBlamingThePeer() throws Exception {
+    // nginx finalizes such a request (the status is out) and frees the peer without NGX_PEER_FAILED
+    int origin = rawOrigin(head -> head.contains("/truncated")
+        ? "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + "x".repeat(1000)
+        : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+    int port = startGateway("server 127.0.0.1:" + origin + " max_fails=1 fail_timeout=30s;", "");
+    String answer = get(port, "/truncated");
+    assertThat(answer).startsWith("HTTP/1.1 200 OK").containsIgnoringCase("content-length: 100000");
+    String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+    assertThat(body).isEqualTo("x".repeat(1000));   // then the connection was closed
+    assertThat(get(port, "/after")).startsWith("HTTP/1.1 200 OK").endsWith("ok");
+    assertThat(originRequests).hasValue(2);
+  }
+
+  @Test
+  void aClientGoneMidResponseCancelsTheOriginRequestAndItsConnectionIsNotReused() throws Exception {
+    CompletableFuture<Void> originSawClose = new CompletableFuture<>();
+    int origin = vertx.createHttpServer()
+        .connectionHandler(c -> originConnections.incrementAndGet())
+        .requestHandler(req -> {
+          originRequests.incrementAndGet();
+          if (req.path().equals("/endless")) {
+            req.response().setChunked(true);
+            long timer = vertx.setPeriodic(20, t -> req.response().write("more data\n"));
+            req.connection().closeHandler(v -> {
+              vertx.cancelTimer(timer);
+              originSawClose.complete(null);
+            });
+          } else {
+            req.response().end("small");
+          }
+        }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+    int port = startGateway("server 127.0.0.1:" + origin + "; keepalive 8;", "");
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      s.setSoTimeout(5000);
+      s.getOutputStream().write("GET /endless HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      byte[] some = new byte[200];
+      assertThat(s.getInputStream().read(some)).isPositive();
+    }   // the client goes away with the response still coming
+    originSawClose.get(5, TimeUnit.SECONDS);
+    assertThat(get(port, "/next")).endsWith("small");
+    assertThat(originConnections).as("the half-read connection was closed, not pooled: a new one was opened")
+        .hasValue(2);
+  }
+
+  @Test
+  void headNoContentAndNotModifiedCarryNoBodyAndTheConnectionStaysInStep() throws Exception {
+    int origin = vertx.createHttpServer().requestHandler(req -> {
+      switch (req.path()) {
+        case "/head" -> req.response().putHeader("Content-Length", "1234").end();
+        case "/204" -> req.response().setStatusCode(204).end();
+        case "/304" -> req.response().setStatusCode(304).putHeader("ETag", "\"v1\"").end();
+        default -> req.response().end("last");
+      }
+    }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+    int port = startGateway("server 127.0.0.1:" + origin + ";", "");
+    String all = exchange(port, "HEAD /head HTTP/1.1\r\nHost: x\r\n\r\n"
+        + "GET /204 HTTP/1.1\r\nHost: x\r\n\r\n"
+        + "GET /304 HTTP/1.1\r\nHost: x\r\n\r\n"
+        + "GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    String[] answers = all.split("(?=HTTP/1\\.1 )");
+    assertThat(answers).hasSize(4);
+    assertThat(answers[0]).startsWith("HTTP/1.1 200 OK").containsIgnoringCase("content-length: 1234")
+        .endsWith("\r\n\r\n");
+    assertThat(answers[1].toLowerCase()).startsWith("http/1.1 204 no content").doesNotContain("content-length")
+        .doesNotContain("transfer-encoding").endsWith("\r\n\r\n");
+    assertThat(answers[2]).startsWith("HTTP/1.1 304 Not Modified").containsIgnoringCase("etag: \"v1\"")
+        .endsWith("\r\n\r\n");
+    assertThat(answers[3]).startsWith("HTTP/1.1 200 OK").endsWith("last");
+  }
+
+  @Test
+  void trailersFromTheOriginAreDroppedAsNginxDoes() throws Exception {
+    int origin = vertx.createHttpServer().requestHandler(req -> {
+      req.response().setChunked(true).putHeader("Trailer", "X-Checksum");
+      req.response().write("chunked body");
+      req.response().trailers().add("X-Checksum", "abc123");
+      req.response().end();
+    }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+    int port = startGateway("server 127.0.0.1:" + origin + ";", "");
+    String answer = get(port, "/t");
+    assertThat(answer).startsWith("HTTP/1.1 200 OK").contains("chunked body").endsWith("0\r\n\r\n");
+    assertThat(answer.toLowerCase()).doesNotContain("x-checksum").doesNotContain("trailer:");
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** An origin speaking raw bytes: for each request head, the bytes {@code answer} gives (null: none), then close. */
+  private int rawOrigin(java.util.function.Function<String, String> answer) throws Exception {
+    NetServer server = vertx.createNetServer().connectHandler(so -> {
+      originConnections.incrementAndGet();
+      Buffer head = Buffer.buffer();
+      so.handler(buf -> {
+        head.appendBuffer(buf);
+        String text = head.toString(StandardCharsets.ISO_8859_1);
+        if (text.contains("\r\n\r\n")) {
+          so.handler(null);
+          originRequests.incrementAndGet();
+          String reply = answer.apply(text);
+          if (reply != null) {
+            so.write(Buffer.buffer(reply.getBytes(StandardCharsets.ISO_8859_1)));
+          }
+          so.close();
+        }
+      });
+    });
+    return server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
+        .actualPort();
+  }
+
+  private int healthyOrigin() throws Exception {
+    return vertx.createHttpServer().requestHandler(req -> {
+      healthyRequests.incrementAndGet();
+      req.response().end("healthy");
+    }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+  }
+
+  private int startGateway(String servers, String locationDirectives) throws Exception {
+    int port = RawHttp.freePort();
+    Path conf = temp.resolve("xgate.conf");
+    Files.writeString(conf, "error_log " + temp.resolve("error.log") + " info;\nhttp {\n access_log off;\n"
+        + " upstream u { " + servers + " }\n"
+        + " server { listen 127.0.0.1:" + port + "; location / { proxy_pass http://u; " + locationDirectives
+        + " } }\n}\n");
+    gateway = Gateway.start(conf, temp).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    return port;
+  }
+
+  private static String get(int port, String path) throws Exception {
+    return exchange(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  }
+
+  private static String exchange(int port, String raw) throws Exception {
+    return RawHttp.exchange(port, raw);
+  }
+}
