@@ -168,6 +168,23 @@ class ProxyFaultsTest {
   // ---------------------------------------------------------------- helpers
 
   /** An origin speaking raw bytes: for each request head, the bytes {@code answer} gives (null: none), then close. */
+  @Test
+  void anOriginThatStallsTimesOutAfterProxyReadTimeoutNotTheLargerSendTimeout() throws Exception {
+    // accepts and reads the request, then says nothing and keeps the connection open
+    int stalling = vertx.createNetServer().connectHandler(so -> so.handler(buf -> originRequests.incrementAndGet()))
+        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+    int healthy = healthyOrigin();
+    int port = startGateway("server 127.0.0.1:" + stalling + "; server 127.0.0.1:" + healthy + ";",
+        "proxy_read_timeout 1s; proxy_send_timeout 60s; add_header X-Upstream-Addr $upstream_addr always;");
+    long start = System.nanoTime();
+    String answer = get(port, "/stall");
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertThat(answer).startsWith("HTTP/1.1 200 OK")
+        .contains("X-Upstream-Addr: 127.0.0.1:" + stalling + ", 127.0.0.1:" + healthy);
+    assertThat(tookMs).as("timed out by proxy_read_timeout, then retried (proxy_next_upstream timeout)")
+        .isBetween(900L, 30_000L);
+  }
+
   private int rawOrigin(java.util.function.Function<String, String> answer) throws Exception {
     NetServer server = vertx.createNetServer().connectHandler(so -> {
       originConnections.incrementAndGet();

@@ -196,7 +196,10 @@ public final class ProxyRequest {
         .setMethod(request.method())
         .setURI(upstreamUri)
         .setConnectTimeout(settings.connectTimeoutMs())
-        .setIdleTimeout(Math.max(settings.readTimeoutMs(), settings.sendTimeoutMs()));
+        // nginx times reads (proxy_read_timeout) and writes (proxy_send_timeout) apart; Vert.x has one idle timeout
+        // per request: a request without a body only waits to read, one with a body gets the larger of the two
+        .setIdleTimeout(hasBody ? Math.max(settings.readTimeoutMs(), settings.sendTimeoutMs())
+            : settings.readTimeoutMs());
     Future<HttpClientRequest> opened;
     try {
       opened = (upgradeRequested && upgradeClient != null ? upgradeClient : client).request(options);
