@@ -53,6 +53,28 @@ public abstract class BalancerProvider {
   }
 
   /**
+   * Directives this provider owns outside {@code upstream {}}: in {@code http}, {@code server} and {@code location}
+   * blocks, inherited downwards as nginx merges location settings (an inner block's own value wins). Tengine's
+   * {@code session_sticky_hide_cookie} for one. A request sees the value in effect for its location through
+   * {@link RequestView#locationDirective(String)}.
+   */
+  public Set<String> locationDirectives() {
+    return Set.of();
+  }
+
+  /**
+   * Validates one of {@link #locationDirectives()} into an immutable value, or returns an error that names the
+   * directive's {@code file:line}. Called once the whole config is read, so a directive may refer to an upstream
+   * defined further down. Must not throw.
+   *
+   * @param directive the directive as written
+   * @param upstreams the names of the upstreams the config defines
+   */
+  public ConfigOrError<?> parseLocationDirective(Directive directive, Set<String> upstreams) {
+    return ConfigOrError.error(directive.error("unknown directive \"" + directive.name() + "\""));
+  }
+
+  /**
    * Whether {@code server ... backup} is allowed in an upstream using this balancer (nginx's hash, ip_hash and
    * random refuse it).
    */

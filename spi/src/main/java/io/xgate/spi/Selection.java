@@ -35,9 +35,29 @@ public interface Selection {
   int tries();
 
   /**
+   * What {@code $upstream_addr} shows when {@link #next()} found no peer (nginx's {@code pc->name} after the balancer
+   * answered {@code NGX_BUSY}): by default the upstream's name, as nginx's round robin sets it ("no live
+   * upstreams"). A balancer that leaves the name unset answers the empty string, and then nothing is shown (Tengine's
+   * consistent_hash, whose 502s without an attempt have an empty tried list).
+   *
+   * @param upstream the upstream's name
+   */
+  default String noPeerName(String upstream) {
+    return upstream;
+  }
+
+  /**
    * Called with the response headers of the attempt on {@code peer} that is about to be sent to the client, before
    * anything is written; a selection may add or change headers here (session_sticky's {@code Set-Cookie}).
    */
   default void onResponseHeaders(Peer peer, int status, MultiMap headers) {
+  }
+
+  /**
+   * Called with the headers of the request about to be sent to {@code peer}, once per attempt, after the gateway
+   * has built them ({@code proxy_set_header} applied) and before anything is written; a selection may change them
+   * (session_sticky removes its own cookie from the {@code Cookie} header the origin receives).
+   */
+  default void onRequestHeaders(Peer peer, MultiMap headers) {
   }
 }

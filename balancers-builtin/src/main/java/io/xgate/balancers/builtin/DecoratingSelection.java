@@ -58,6 +58,11 @@ abstract class DecoratingSelection implements Selection {
     rr.onResponseHeaders(peer, status, headers);
   }
 
+  @Override
+  public void onRequestHeaders(Peer peer, MultiMap headers) {
+    rr.onRequestHeaders(peer, headers);
+  }
+
   /** nginx's {@code peers->single}: a one-peer group without backup ignores the algorithm. */
   boolean isSingle() {
     if (builtin != null) {

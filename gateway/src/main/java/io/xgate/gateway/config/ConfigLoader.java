@@ -70,6 +70,13 @@ public final class ConfigLoader {
   private final Map<LocationConfig, ConfigNode> proxyPassNodes = new LinkedHashMap<>();
   private final Map<LocationConfig, ConfigNode> upstreamByBgnNodes = new LinkedHashMap<>();
   private final Map<UpstreamConfig, Set<String>> upstreamParams = new HashMap<>();
+  /** Balancer plugins' directives of http/server/location, by name (Tengine's session_sticky_hide_cookie). */
+  private final Map<String, BalancerProvider> pluginDirectiveOwners = new HashMap<>();
+  private final List<PluginDirective> pluginDirectives = new ArrayList<>();
+
+  /** A plugin's location directive as read, parsed once every upstream is known. */
+  private record PluginDirective(ConfigNode node, BalancerProvider provider, ProxySettings settings) {
+  }
 
   /**
    * @param registry the balancer providers that may appear in {@code upstream {}}
@@ -79,6 +86,11 @@ public final class ConfigLoader {
     this.registry = registry;
     this.prefix = prefix;
     defineDirectives();
+    for (BalancerProvider p : registry.providers()) {
+      for (String name : p.locationDirectives()) {
+        pluginDirectiveOwners.putIfAbsent(name, p);
+      }
+    }
   }
 
   /** Reads, validates and resolves {@code file}. */
@@ -95,6 +107,7 @@ public final class ConfigLoader {
     proxyPassNodes.clear();
     upstreamByBgnNodes.clear();
     upstreamParams.clear();
+    pluginDirectives.clear();
     walk(nodes, Ctx.MAIN, config);
     resolve();
     return config;
@@ -109,6 +122,10 @@ public final class ConfigLoader {
         if (ctx == Ctx.UPSTREAM && registry.provider(node.name()) != null
             && !node.name().equals(BalancerProvider.ROUND_ROBIN)) {
           balancerDirective(node, (UpstreamConfig) target);
+          continue;
+        }
+        if (pluginDirectiveOwners.containsKey(node.name())) {
+          pluginDirective(node, ctx, target);
           continue;
         }
         if (NOT_SUPPORTED_YET.contains(node.name())) {
@@ -442,6 +459,45 @@ public final class ConfigLoader {
       throw parsed.error();
     }
     u.balancers.add(new UpstreamConfig.BalancerStep(provider, parsed.config(), n.toDirective()));
+  }
+
+  private void pluginDirective(ConfigNode n, Ctx ctx, Object target) throws ConfigException {
+    if (!HSL.contains(ctx)) {
+      throw n.error("\"" + n.name() + "\" directive is not allowed here");
+    }
+    if (n.isBlock()) {
+      throw n.error("directive \"" + n.name() + "\" is not terminated by \";\"");
+    }
+    ProxySettings settings = settingsOf(target);
+    for (PluginDirective d : pluginDirectives) {
+      if (d.settings() == settings && d.node().name().equals(n.name())) {
+        throw n.error("\"" + n.name() + "\" directive is duplicate");
+      }
+    }
+    pluginDirectives.add(new PluginDirective(n, pluginDirectiveOwners.get(n.name()), settings));
+  }
+
+  /** Parses the plugins' location directives, now that every upstream they may name is known. */
+  private void parsePluginDirectives() throws ConfigException {
+    for (PluginDirective d : pluginDirectives) {
+      ConfigNode n = d.node();
+      ConfigOrError<?> parsed;
+      try {
+        parsed = d.provider().parseLocationDirective(n.toDirective(), config.upstreams.keySet());
+      } catch (RuntimeException e) {
+        throw n.error("balancer \"" + d.provider().policyName() + "\" failed to parse \"" + n.name() + "\": " + e);
+      }
+      if (parsed == null || (!parsed.isError() && parsed.config() == null)) {
+        throw n.error("balancer \"" + d.provider().policyName() + "\" returned no value for \"" + n.name() + "\"");
+      }
+      if (parsed.isError()) {
+        throw parsed.error();
+      }
+      if (d.settings().pluginDirectives == null) {
+        d.settings().pluginDirectives = new HashMap<>();
+      }
+      d.settings().pluginDirectives.put(n.name(), parsed.config());
+    }
   }
 
   private PeerGroup peers(UpstreamConfig u) throws ConfigException {
@@ -822,6 +878,7 @@ public final class ConfigLoader {
   // ---------------------------------------------------------------- resolution
 
   private void resolve() throws ConfigException {
+    parsePluginDirectives();
     ProxySettings http = config.httpSettings.inherit(ProxySettings.DEFAULTS);
     if (http.accessLogs == null) {
       http.accessLogs = List.of(new AccessLogTarget(path("logs/access.log"), LogFormat.COMBINED));

@@ -1,6 +1,8 @@
 package io.xgate.gateway.config;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The directives that {@code http}, {@code server} and {@code location} levels share and that inherit downwards,
@@ -40,6 +42,8 @@ public final class ProxySettings {
   }
   Integer largeHeaderBuffers;
   Long largeHeaderBufferSize;
+  /** Values of balancer plugins' location directives, by name; each name inherits on its own. */
+  Map<String, Object> pluginDirectives;
 
   /** nginx's defaults for everything here. */
   public static final ProxySettings DEFAULTS = defaults();
@@ -72,6 +76,7 @@ public final class ProxySettings {
     s.proxyTempPath = null;   // resolved by the builder: PREFIX/proxy_temp
     s.largeHeaderBuffers = 4;
     s.largeHeaderBufferSize = 8L * 1024;
+    s.pluginDirectives = Map.of();
     return s;
   }
 
@@ -104,6 +109,13 @@ public final class ProxySettings {
     s.proxyTempPath = proxyTempPath != null ? proxyTempPath : parent.proxyTempPath;
     s.largeHeaderBuffers = largeHeaderBuffers != null ? largeHeaderBuffers : parent.largeHeaderBuffers;
     s.largeHeaderBufferSize = largeHeaderBufferSize != null ? largeHeaderBufferSize : parent.largeHeaderBufferSize;
+    if (pluginDirectives == null || pluginDirectives.isEmpty()) {
+      s.pluginDirectives = parent.pluginDirectives;
+    } else {
+      Map<String, Object> merged = new HashMap<>(parent.pluginDirectives);
+      merged.putAll(pluginDirectives);
+      s.pluginDirectives = Map.copyOf(merged);
+    }
     return s;
   }
 
@@ -198,6 +210,14 @@ public final class ProxySettings {
   /** {@code client_body_temp_path}: where spilled request bodies go. */
   public String clientBodyTempPath() {
     return clientBodyTempPath;
+  }
+
+  /**
+   * The value a balancer plugin parsed from its location directive {@code name} (see
+   * {@code BalancerProvider#locationDirectives()}), or {@code null} when it is not in effect here.
+   */
+  public Object pluginDirective(String name) {
+    return pluginDirectives.get(name);
   }
 
   public long keepaliveTimeoutMs() {

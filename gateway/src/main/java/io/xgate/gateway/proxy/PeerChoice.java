@@ -51,6 +51,7 @@ public final class PeerChoice {
     if (req.method() == HttpMethod.POST && leaseId != null) {
       return report(req, leases.find(leaseId), vars);
     }
+    vars.locationSettings = loc.settings();
     String upstream = loc.upstreamByBgn().evaluate(vars);
     PeerLease lease;
     try {

@@ -96,6 +96,7 @@ public final class ProxyRequest {
     this.upstreamUri = UriRewriter.upstreamUri(location, request, vars.uri());
     this.hasBody = hasBody(request);
     vars.proxyHost = location.proxyPass().proxyHost();
+    vars.locationSettings = settings;
   }
 
   /**
@@ -177,7 +178,7 @@ public final class ProxyRequest {
   private void selectPeer() {
     Peer p = selection.next();
     if (p == null) {
-      vars.attempts.add(UpstreamAttempt.noLivePeer(upstream.name()));
+      vars.attempts.add(UpstreamAttempt.noLivePeer(selection.noPeerName(upstream.name())));
       finalizeWithStatus(502);
       return;
     }
@@ -292,6 +293,7 @@ public final class ProxyRequest {
     } else if (hasBody && !headers.contains(HttpHeaders.CONTENT_LENGTH)) {
       out.setChunked(true);
     }
+    selection.onRequestHeaders(peer, headers);
   }
 
   private static boolean mentions(String connectionHeader, String lowerName) {

@@ -5,6 +5,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
 import io.xgate.gateway.config.VariableMap;
+import io.xgate.gateway.config.ProxySettings;
 import io.xgate.spi.RequestView;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -35,6 +36,8 @@ public final class RequestVariables implements RequestView {
   private String uri;
   private final Map<String, VariableMap> maps;
   private int mapDepth;
+  /** The settings of the location handling the request: balancer plugins read their location directives here. */
+  ProxySettings locationSettings;
 
   /**
    * @param request the client's request
@@ -169,6 +172,16 @@ public final class RequestVariables implements RequestView {
     } finally {
       mapDepth--;
     }
+  }
+
+  @Override
+  public List<String> headerValues(String name) {
+    return request.headers().getAll(name);
+  }
+
+  @Override
+  public Object locationDirective(String name) {
+    return locationSettings == null ? null : locationSettings.pluginDirective(name);
   }
 
   /** nginx's $host: Host header without port, lowercased; else the server name. */

@@ -3,12 +3,20 @@ package io.xgate.gateway.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.xgate.spi.Balancer;
+import io.xgate.spi.BalancerProvider;
 import io.xgate.spi.BalancerRegistry;
 import io.xgate.spi.ConfigException;
+import io.xgate.spi.ConfigOrError;
+import io.xgate.spi.Directive;
 import io.xgate.spi.Peer;
+import io.xgate.spi.UpstreamContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -207,5 +215,68 @@ class ConfigLoaderTest {
     assertError("http {\n" + UPSTREAM + " server { listen 127.0.0.1:8080;\n"
         + "  location / { upstream_by_bgn u; upstream_by_bgn u; }\n }\n}",
         "\"upstream_by_bgn\" directive is duplicate in FILE:4");
+  }
+
+  /** A plugin that owns {@code pin_upstream NAME;} in http/server/location, as session_sticky owns its hide_cookie. */
+  private static final class PinProvider extends BalancerProvider {
+    @Override
+    public String policyName() {
+      return "pin";
+    }
+
+    @Override
+    public ConfigOrError<?> parseConfig(Directive directive) {
+      return ConfigOrError.of(null);
+    }
+
+    @Override
+    public Set<String> locationDirectives() {
+      return Set.of("pin_upstream");
+    }
+
+    @Override
+    public ConfigOrError<?> parseLocationDirective(Directive d, Set<String> upstreams) {
+      if (d.args().size() != 1) {
+        return ConfigOrError.error(d.invalidArgumentCount());
+      }
+      return upstreams.contains(d.arg(0)) ? ConfigOrError.of("pinned:" + d.arg(0))
+          : ConfigOrError.error(d.error("no upstream \"" + d.arg(0) + "\""));
+    }
+
+    @Override
+    public Balancer newBalancer(UpstreamContext upstream, Object config) {
+      return upstream.base();
+    }
+  }
+
+  private GatewayConfig loadWithPin(String text) throws Exception {
+    Path f = dir.resolve("xgate.conf");
+    Files.writeString(f, text);
+    List<BalancerProvider> providers = new ArrayList<>(BalancerRegistry.loadDefault().providers());
+    providers.add(new PinProvider());
+    return new ConfigLoader(BalancerRegistry.of(providers), dir).load(f);
+  }
+
+  @Test
+  void pluginLocationDirectivesInheritDownwardsAndMayNameUpstreamsDefinedLater() throws Exception {
+    GatewayConfig c = loadWithPin("http {\n pin_upstream u;\n server { listen 127.0.0.1:8080;\n"
+        + "  location /a { proxy_pass http://u; }\n  location /b { proxy_pass http://u; pin_upstream v; }\n }\n"
+        + UPSTREAM + " upstream v { server 127.0.0.1:9002; }\n}");
+    assertThat(c.servers().get(0).locations().get(0).settings().pluginDirective("pin_upstream")).isEqualTo("pinned:u");
+    assertThat(c.servers().get(0).locations().get(1).settings().pluginDirective("pin_upstream")).isEqualTo("pinned:v");
+    assertThat(c.servers().get(0).locations().get(1).settings().pluginDirective("other")).isNull();
+  }
+
+  @Test
+  void pluginLocationDirectiveErrorsNameTheirPlace() throws Exception {
+    Path f = dir.resolve("xgate.conf");
+    String loc = " server { listen 127.0.0.1:8080;\n  location / { proxy_pass http://u; %s }\n }\n}";
+    assertThatThrownBy(() -> loadWithPin("http {\n" + UPSTREAM + String.format(loc, "pin_upstream w;")))
+        .hasMessage("no upstream \"w\" in " + f + ":4");
+    assertThatThrownBy(() -> loadWithPin("http {\n" + UPSTREAM + String.format(loc, "pin_upstream u; pin_upstream u;")))
+        .hasMessage("\"pin_upstream\" directive is duplicate in " + f + ":4");
+    assertThatThrownBy(() -> loadWithPin("http {\n upstream u { pin_upstream u; server 127.0.0.1:9001; }\n}"))
+        .hasMessage("\"pin_upstream\" directive is not allowed here in " + f + ":2");
+    assertError("http {\n" + UPSTREAM + String.format(loc, "pin_upstream u;"), "unknown directive \"pin_upstream\" in FILE:4");
   }
 }
