@@ -11,10 +11,13 @@
  *   <li>{@link io.xgate.spi.Balancer}: one per upstream, shared by all event loops, thread-safe. It opens a
  *       {@link io.xgate.spi.Selection} per request.</li>
  *   <li>{@link io.xgate.spi.Selection}: one request's walk over the peers: {@code next()} for each attempt,
- *       {@code report(peer, outcome)} when that attempt ends.</li>
+ *       {@code report(peer, outcome)} when that attempt ends; it may change the headers the origin receives
+ *       ({@code onRequestHeaders}) and the client receives ({@code onResponseHeaders}).</li>
  *   <li>{@link io.xgate.spi.Peer} and {@link io.xgate.spi.PeerGroup}: the servers of an upstream, with nginx's
  *       per-peer balancing state.</li>
- *   <li>{@link io.xgate.spi.RequestView}: the request as nginx variables see it, for hash keys.</li>
+ *   <li>{@link io.xgate.spi.RequestView}: the request as nginx variables see it, for hash keys, and the values of
+ *       the provider-owned directives of its location
+ *       ({@link io.xgate.spi.BalancerProvider#locationDirectives()}).</li>
  * </ul>
  * Registration: list the provider class in {@code META-INF/services/io.xgate.spi.BalancerProvider}.
  */

@@ -23,19 +23,34 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Replays one golden vector (recorded from nginx) against the real gateway, in process: starts the vector's
- * backends on loopback, writes the same config {@code shared/tools/xgate-as-proxy.sh} writes, sends the requests
- * from their client addresses with their {@code at_ms} timing, and returns what came back per request.
+ * Replays one golden vector (recorded from nginx or Tengine) against the real gateway, in process: starts the
+ * vector's backends on loopback, writes the same config {@code shared/tools/xgate-as-proxy.sh} writes, sends the
+ * requests from their client addresses with their {@code at_ms} timing, and returns what came back per request.
+ * For Tengine vectors ({@code tengine_version}) the backends also answer {@code set_cookie:VALUE} and report the
+ * {@code Cookie} they received in {@code X-Backend-Saw-Cookie}, as {@code golden.py}'s do, and the requests are
+ * strictly sequential ({@code at_ms} is the earliest send time).
  */
 final class VectorReplay {
 
-  /** What one request got. */
-  record Result(String servedBy, List<String> tried, Integer status, String error) {
+  /**
+   * What one request got.
+   *
+   * @param setCookie the {@code Set-Cookie} values the client got, in order (empty when none)
+   * @param backendCookie the {@code Cookie} the answering backend received ({@code <none>} without one, several
+   *     joined with {@code " || "}), or {@code null} when the backend does not report it
+   */
+  record Result(String servedBy, List<String> tried, Integer status, String error, List<String> setCookie,
+      String backendCookie) {
     @Override
     public String toString() {
-      return error != null ? "error " + error : "served_by=" + servedBy + " tried=" + tried + " status=" + status;
+      return error != null ? "error " + error : "served_by=" + servedBy + " tried=" + tried + " status=" + status
+          + (setCookie.isEmpty() ? "" : " set_cookie=" + setCookie)
+          + (backendCookie == null ? "" : " backend_cookie=\"" + backendCookie + "\"");
     }
   }
+
+  /** The header golden.py's Tengine backends report the received {@code Cookie} in. */
+  static final String SAW_COOKIE = "X-Backend-Saw-Cookie";
 
   private VectorReplay() {
   }
@@ -52,16 +67,17 @@ final class VectorReplay {
     List<HttpServer> backends = new ArrayList<>();
     Gateway gw = null;
     try {
+      boolean tengine = vector.containsKey("tengine_version");
       for (Map.Entry<String, Object> e : vector.getJsonObject("backends")) {
         String kind = (String) e.getValue();
         if (kind.equals("refused")) {
           continue;
         }
-        backends.add(startBackend(backendsVertx, e.getKey(), kind));
+        backends.add(startBackend(backendsVertx, e.getKey(), kind, tengine));
       }
       Path conf = writeConfig(vector, workers, workdir, proxyPort);
       gw = Gateway.start(conf, workdir).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      return send(vector.getJsonArray("requests"), proxyPort);
+      return send(vector.getJsonArray("requests"), proxyPort, tengine);
     } finally {
       if (gw != null) {
         gw.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -70,16 +86,27 @@ final class VectorReplay {
     }
   }
 
-  /** A backend as golden.py runs them: body and X-Backend are its address; status and delay per its kind. */
-  private static HttpServer startBackend(Vertx vertx, String addr, String kind) throws Exception {
+  /**
+   * A backend as golden.py runs them: body and X-Backend are its address; status, delay and {@code Set-Cookie} per
+   * its kind; for Tengine vectors it reports the {@code Cookie} it received.
+   */
+  private static HttpServer startBackend(Vertx vertx, String addr, String kind, boolean tengine) throws Exception {
     int status = kind.startsWith("status:") ? Integer.parseInt(kind.substring(7)) : 200;
     long delay = kind.startsWith("delay_ms:") ? Long.parseLong(kind.substring(9)) : 0;
+    String setCookie = kind.startsWith("set_cookie:") ? kind.substring(11) : null;
     int colon = addr.lastIndexOf(':');
     String host = addr.substring(0, colon);
     int port = Integer.parseInt(addr.substring(colon + 1));
     HttpServer server = vertx.createHttpServer().requestHandler(req -> {
       String q = req.getParam("delay_ms");
       long d = q != null ? Long.parseLong(q) : delay;
+      if (tengine) {
+        List<String> cookies = req.headers().getAll("Cookie");
+        req.response().putHeader(SAW_COOKIE, cookies.isEmpty() ? "<none>" : String.join(" || ", cookies));
+      }
+      if (setCookie != null) {
+        req.response().putHeader("Set-Cookie", setCookie);
+      }
       Runnable answer = () -> req.response().setStatusCode(status).putHeader("X-Backend", addr)
           .putHeader("Content-Type", "text/plain").end(addr);
       req.body().onComplete(x -> {
@@ -100,7 +127,9 @@ final class VectorReplay {
     Files.writeString(up, vector.getString("upstream") + "\n");
     StringBuilder directives = new StringBuilder();
     for (Object d : vector.getJsonArray("location_directives", new JsonArray())) {
-      directives.append(d).append('\n');
+      if (!((String) d).startsWith("proxy_pass ")) {   // Tengine vectors list it; the config below has its own
+        directives.append(d).append('\n');
+      }
     }
     Files.writeString(loc, directives.toString());
     String name = vector.getString("upstream_name", "u");
@@ -124,15 +153,24 @@ final class VectorReplay {
     return conf0;
   }
 
-  /** Sends the requests in order: without at_ms after the previous one completed, with at_ms at that offset. */
-  private static List<Result> send(JsonArray requests, int port) throws Exception {
+  /**
+   * Sends the requests in order: without at_ms after the previous one completed, with at_ms at that offset (for
+   * {@code sequential} Tengine vectors, at that offset but never before the previous one completed).
+   */
+  private static List<Result> send(JsonArray requests, int port, boolean sequential) throws Exception {
     int n = requests.size();
     List<CompletableFuture<Result>> results = new ArrayList<>();
     long t0 = System.nanoTime();
     CompletableFuture<Result> last = null;
     for (int i = 0; i < n; i++) {
       JsonObject req = requests.getJsonObject(i);
-      if (req.containsKey("at_ms")) {
+      if (sequential) {
+        long wait = t0 + req.getLong("at_ms", 0L) * 1_000_000 - System.nanoTime();
+        if (wait > 0) {
+          TimeUnit.NANOSECONDS.sleep(wait);
+        }
+        results.add(CompletableFuture.completedFuture(sendOne(port, i, req)));
+      } else if (req.containsKey("at_ms")) {
         long wait = t0 + req.getLong("at_ms") * 1_000_000 - System.nanoTime();
         if (wait > 0) {
           TimeUnit.NANOSECONDS.sleep(wait);
@@ -190,7 +228,7 @@ final class VectorReplay {
       s.getInputStream().transferTo(all);
       return parse(all.toString(StandardCharsets.ISO_8859_1));
     } catch (IOException e) {
-      return new Result(null, null, null, e.toString());
+      return new Result(null, null, null, e.toString(), List.of(), null);
     }
   }
 
@@ -200,12 +238,18 @@ final class VectorReplay {
     int status = Integer.parseInt(lines[0].split(" ")[1]);
     String served = null;
     List<String> tried = null;
+    List<String> setCookie = new ArrayList<>();
+    String backendCookie = null;
     for (int i = 1; i < lines.length; i++) {
       int colon = lines[i].indexOf(':');
       String name = lines[i].substring(0, colon).trim();
       String value = lines[i].substring(colon + 1).trim();
       if (name.equalsIgnoreCase("X-Backend")) {
         served = value;
+      } else if (name.equalsIgnoreCase("Set-Cookie")) {
+        setCookie.add(value);
+      } else if (name.equalsIgnoreCase(SAW_COOKIE)) {
+        backendCookie = value;
       } else if (name.equalsIgnoreCase("X-Upstream-Addr")) {
         tried = new ArrayList<>();
         for (String group : value.split(" : ")) {
@@ -217,7 +261,7 @@ final class VectorReplay {
         }
       }
     }
-    return new Result(served, tried, status, null);
+    return new Result(served, tried, status, null, setCookie, backendCookie);
   }
 
   /** The expected result of request {@code i}. */
@@ -227,7 +271,26 @@ final class VectorReplay {
     for (Object t : e.getJsonArray("tried")) {
       tried.add((String) t);
     }
-    return new Result(e.getString("served_by"), tried, e.getInteger("status"), null);
+    return new Result(e.getString("served_by"), tried, e.getInteger("status"), null, List.of(), null);
+  }
+
+  /**
+   * The expected result of request {@code i} of a Tengine vector: also its {@code set_cookie} ({@code null}, one
+   * value or a list) and, where the vector has a {@code .backend_cookies.json} companion, the backend's Cookie.
+   *
+   * @param backendCookies the companion's {@code backend_saw_cookie} list, or {@code null}
+   */
+  static Result expectedTengine(JsonObject vector, JsonArray backendCookies, int i) {
+    Result r = expected(vector, i);
+    Object c = vector.getJsonArray("expect").getJsonObject(i).getValue("set_cookie");
+    List<String> setCookie = new ArrayList<>();
+    if (c instanceof String one) {
+      setCookie.add(one);
+    } else if (c instanceof JsonArray many) {
+      many.forEach(v -> setCookie.add((String) v));
+    }
+    String backendCookie = backendCookies == null ? null : backendCookies.getString(i);
+    return new Result(r.servedBy(), r.tried(), r.status(), null, setCookie, backendCookie);
   }
 
   static List<String> list(String... s) {

@@ -58,7 +58,7 @@ final class SessionStickyBalancer implements Balancer {
     }
   }
 
-  /** The id a server's cookie carries: MD5 of {@code ip:port}, or with {@code hash=plain} its {@code id=} or address. */
+  /** The id in a server's cookie: MD5 of {@code ip:port}, or with {@code hash=plain} its {@code id=} or address. */
   static String sidOf(Peer peer, StickyConfig config) {
     if (config.has(StickyConfig.PLAIN)) {
       String id = peer.parameter("id");

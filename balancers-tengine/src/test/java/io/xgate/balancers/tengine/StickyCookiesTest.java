@@ -179,7 +179,8 @@ class StickyCookiesTest {
     StickyConfig c = config("cookie=JSESSIONID", "mode=prefix");
     assertThat(StickyCookies.prefix("JSESSIONID=abc123; Path=/", c, S1))
         .isEqualTo("JSESSIONID=" + S1 + "~abc123; Path=/");
-    assertThat(StickyCookies.prefix("jsessionid=xyz; HttpOnly", c, S2)).isEqualTo("jsessionid=" + S2 + "~xyz; HttpOnly");
+    assertThat(StickyCookies.prefix("jsessionid=xyz; HttpOnly", c, S2))
+        .isEqualTo("jsessionid=" + S2 + "~xyz; HttpOnly");
     assertThat(StickyCookies.prefix("JSESSIONID=; Path=/", c, S2)).isEqualTo("JSESSIONID=" + S2 + "~; Path=/");
     assertThat(StickyCookies.prefix("JSESSIONID", c, S2)).isNull();
   }
