@@ -51,19 +51,7 @@ class TengineStickyConformanceTest {
         : VectorReplay.load(dir + name + ".backend_cookies.json").getJsonArray("backend_saw_cookie");
     Path wd = Files.createDirectories(temp.resolve(name + "-" + workers));
     List<VectorReplay.Result> got = VectorReplay.run(vector, workers, wd, freePort());
-    List<String> mismatches = new ArrayList<>();
-    for (int i = 0; i < got.size(); i++) {
-      VectorReplay.Result want = VectorReplay.expectedTengine(vector, backendCookies, i);
-      VectorReplay.Result g = got.get(i);
-      // no X-Upstream-Addr means nothing was tried; the backend's Cookie counts where the vector recorded it
-      g = new VectorReplay.Result(g.servedBy(), g.tried() == null && g.error() == null ? List.of() : g.tried(),
-          g.status(), g.error(), g.setCookie(), backendCookies == null ? null : g.backendCookie());
-      if (!want.equals(g)) {
-        JsonObject req = vector.getJsonArray("requests").getJsonObject(i);
-        mismatches.add("#" + i + " " + req.getString("uri") + " " + req.getJsonObject("headers") + ": got " + g
-            + ", expected " + want);
-      }
-    }
+    List<String> mismatches = VectorReplay.mismatches(vector, backendCookies, got);
     assertThat(mismatches).as(name + " (" + workers + " workers)").isEmpty();
     assertThat(got).hasSize(vector.getJsonArray("expect").size());
   }

@@ -26,26 +26,32 @@ import java.util.concurrent.TimeUnit;
  * Replays one golden vector (recorded from nginx or Tengine) against the real gateway, in process: starts the
  * vector's backends on loopback, writes the same config {@code shared/tools/xgate-as-proxy.sh} writes, sends the
  * requests from their client addresses with their {@code at_ms} timing, and returns what came back per request.
- * For Tengine vectors ({@code tengine_version}) the backends also answer {@code set_cookie:VALUE} and report the
- * {@code Cookie} they received in {@code X-Backend-Saw-Cookie}, as {@code golden.py}'s do, and the requests are
- * strictly sequential ({@code at_ms} is the earliest send time).
+ *
+ * <p>Tengine vectors (those with {@code tengine_version}) are sent as their recorder sent them: strictly one after
+ * the other, {@code at_ms} the earliest send time after the first request (0: right after the previous response),
+ * with {@code Host: golden}; their backends also answer {@code X-Served-By}, {@code set_cookie:VALUE} backends send
+ * {@code Set-Cookie: VALUE}, and every backend reports the {@code Cookie} it received in
+ * {@code X-Backend-Saw-Cookie}, as golden.py's do.
  */
 final class VectorReplay {
 
   /**
    * What one request got.
    *
-   * @param setCookie the {@code Set-Cookie} values the client got, in order (empty when none)
-   * @param backendCookie the {@code Cookie} the answering backend received ({@code <none>} without one, several
-   *     joined with {@code " || "}), or {@code null} when the backend does not report it
+   * @param backendCookie the {@code Cookie} the answering Tengine-vector backend received ({@code <none>} without
+   *     one, several joined with {@code " || "}), or {@code null} when not reported or not compared
    */
-  record Result(String servedBy, List<String> tried, Integer status, String error, List<String> setCookie,
+  record Result(String servedBy, List<String> tried, Integer status, Object setCookie, String error,
       String backendCookie) {
+    Result(String servedBy, List<String> tried, Integer status, Object setCookie, String error) {
+      this(servedBy, tried, status, setCookie, error, null);
+    }
+
     @Override
     public String toString() {
       return error != null ? "error " + error : "served_by=" + servedBy + " tried=" + tried + " status=" + status
-          + (setCookie.isEmpty() ? "" : " set_cookie=" + setCookie)
-          + (backendCookie == null ? "" : " backend_cookie=\"" + backendCookie + "\"");
+          + (setCookie != null ? " set_cookie=" + setCookie : "")
+          + (backendCookie != null ? " backend_cookie=\"" + backendCookie + "\"" : "");
     }
   }
 
@@ -67,17 +73,17 @@ final class VectorReplay {
     List<HttpServer> backends = new ArrayList<>();
     Gateway gw = null;
     try {
-      boolean tengine = vector.containsKey("tengine_version");
       for (Map.Entry<String, Object> e : vector.getJsonObject("backends")) {
         String kind = (String) e.getValue();
         if (kind.equals("refused")) {
           continue;
         }
-        backends.add(startBackend(backendsVertx, e.getKey(), kind, tengine));
+        backends.add(startBackend(backendsVertx, e.getKey(), kind, vector.containsKey("tengine_version")));
       }
       Path conf = writeConfig(vector, workers, workdir, proxyPort);
       gw = Gateway.start(conf, workdir).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      return send(vector.getJsonArray("requests"), proxyPort, tengine);
+      return vector.containsKey("tengine_version") ? sendInTurn(vector.getJsonArray("requests"), proxyPort)
+          : send(vector.getJsonArray("requests"), proxyPort);
     } finally {
       if (gw != null) {
         gw.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -88,7 +94,7 @@ final class VectorReplay {
 
   /**
    * A backend as golden.py runs them: body and X-Backend are its address; status, delay and {@code Set-Cookie} per
-   * its kind; for Tengine vectors it reports the {@code Cookie} it received.
+   * its kind; for a Tengine vector ({@code tengine}) it reports the {@code Cookie} it received.
    */
   private static HttpServer startBackend(Vertx vertx, String addr, String kind, boolean tengine) throws Exception {
     int status = kind.startsWith("status:") ? Integer.parseInt(kind.substring(7)) : 200;
@@ -108,7 +114,7 @@ final class VectorReplay {
         req.response().putHeader("Set-Cookie", setCookie);
       }
       Runnable answer = () -> req.response().setStatusCode(status).putHeader("X-Backend", addr)
-          .putHeader("Content-Type", "text/plain").end(addr);
+          .putHeader("X-Served-By", addr).putHeader("Content-Type", "text/plain").end(addr);
       req.body().onComplete(x -> {
         if (d > 0) {
           vertx.setTimer(d, t -> answer.run());
@@ -127,7 +133,7 @@ final class VectorReplay {
     Files.writeString(up, vector.getString("upstream") + "\n");
     StringBuilder directives = new StringBuilder();
     for (Object d : vector.getJsonArray("location_directives", new JsonArray())) {
-      if (!((String) d).startsWith("proxy_pass ")) {   // Tengine vectors list it; the config below has its own
+      if (!d.toString().startsWith("proxy_pass ")) {   // Tengine vectors end with it; the config passes itself
         directives.append(d).append('\n');
       }
     }
@@ -153,30 +159,21 @@ final class VectorReplay {
     return conf0;
   }
 
-  /**
-   * Sends the requests in order: without at_ms after the previous one completed, with at_ms at that offset (for
-   * {@code sequential} Tengine vectors, at that offset but never before the previous one completed).
-   */
-  private static List<Result> send(JsonArray requests, int port, boolean sequential) throws Exception {
+  /** Sends the requests in order: without at_ms after the previous one completed, with at_ms at that offset. */
+  private static List<Result> send(JsonArray requests, int port) throws Exception {
     int n = requests.size();
     List<CompletableFuture<Result>> results = new ArrayList<>();
     long t0 = System.nanoTime();
     CompletableFuture<Result> last = null;
     for (int i = 0; i < n; i++) {
       JsonObject req = requests.getJsonObject(i);
-      if (sequential) {
-        long wait = t0 + req.getLong("at_ms", 0L) * 1_000_000 - System.nanoTime();
-        if (wait > 0) {
-          TimeUnit.NANOSECONDS.sleep(wait);
-        }
-        results.add(CompletableFuture.completedFuture(sendOne(port, i, req)));
-      } else if (req.containsKey("at_ms")) {
+      if (req.containsKey("at_ms")) {
         long wait = t0 + req.getLong("at_ms") * 1_000_000 - System.nanoTime();
         if (wait > 0) {
           TimeUnit.NANOSECONDS.sleep(wait);
         }
         int idx = i;
-        CompletableFuture<Result> f = CompletableFuture.supplyAsync(() -> sendOne(port, idx, req));
+        CompletableFuture<Result> f = CompletableFuture.supplyAsync(() -> sendOne(port, idx, req, null));
         results.add(f);
         last = f;
       } else {
@@ -184,7 +181,7 @@ final class VectorReplay {
           last.join();
           last = null;
         }
-        CompletableFuture<Result> f = CompletableFuture.completedFuture(sendOne(port, i, req));
+        CompletableFuture<Result> f = CompletableFuture.completedFuture(sendOne(port, i, req, null));
         results.add(f);
       }
     }
@@ -195,16 +192,39 @@ final class VectorReplay {
     return out;
   }
 
-  /** One request on a new connection bound to the request's client address, raw HTTP/1.1. */
-  private static Result sendOne(int port, int idx, JsonObject req) {
+  /** Tengine's recorder: one request at a time, each no earlier than {@code at_ms} after the first was sent. */
+  private static List<Result> sendInTurn(JsonArray requests, int port) throws InterruptedException {
+    List<Result> out = new ArrayList<>();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < requests.size(); i++) {
+      JsonObject req = requests.getJsonObject(i);
+      long wait = t0 + req.getLong("at_ms", 0L) * 1_000_000 - System.nanoTime();
+      if (i > 0 && wait > 0) {
+        TimeUnit.NANOSECONDS.sleep(wait);
+      }
+      if (i == 0) {
+        t0 = System.nanoTime();
+      }
+      out.add(sendOne(port, i, req, "golden"));
+    }
+    return out;
+  }
+
+  /**
+   * One request on a new connection bound to the request's client address, raw HTTP/1.1; {@code host} is the
+   * {@code Host} header unless the request gives one ({@code null}: the proxy's address).
+   */
+  private static Result sendOne(int port, int idx, JsonObject req, String host) {
     String method = req.getString("method", "GET");
     String clientIp = req.getString("client_ip", "127.0.0.1");
-    StringBuilder head = new StringBuilder();
-    head.append(method).append(' ').append(req.getString("uri")).append(" HTTP/1.1\r\n")
-        .append("Host: 127.0.0.1:").append(port).append("\r\n")
-        .append("X-Golden-Req: ").append(idx).append("\r\n")
-        .append("Connection: close\r\n");
     JsonObject headers = req.getJsonObject("headers", new JsonObject());
+    StringBuilder head = new StringBuilder();
+    head.append(method).append(' ').append(req.getString("uri")).append(" HTTP/1.1\r\n");
+    if (!headers.fieldNames().stream().anyMatch(h -> h.equalsIgnoreCase("host"))) {
+      head.append("Host: ").append(host != null ? host : "127.0.0.1:" + port).append("\r\n");
+    }
+    head.append("X-Golden-Req: ").append(idx).append("\r\n")
+        .append("Connection: close\r\n");
     for (Map.Entry<String, Object> h : headers) {
       head.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
     }
@@ -228,7 +248,7 @@ final class VectorReplay {
       s.getInputStream().transferTo(all);
       return parse(all.toString(StandardCharsets.ISO_8859_1));
     } catch (IOException e) {
-      return new Result(null, null, null, e.toString(), List.of(), null);
+      return new Result(null, null, null, null, e.toString());
     }
   }
 
@@ -237,17 +257,17 @@ final class VectorReplay {
     String[] lines = (end >= 0 ? response.substring(0, end) : response).split("\r\n");
     int status = Integer.parseInt(lines[0].split(" ")[1]);
     String served = null;
-    List<String> tried = null;
-    List<String> setCookie = new ArrayList<>();
+    List<String> tried = new ArrayList<>();   // no X-Upstream-Addr: nothing tried
+    List<String> cookies = new ArrayList<>();
     String backendCookie = null;
     for (int i = 1; i < lines.length; i++) {
       int colon = lines[i].indexOf(':');
       String name = lines[i].substring(0, colon).trim();
       String value = lines[i].substring(colon + 1).trim();
-      if (name.equalsIgnoreCase("X-Backend")) {
+      if (name.equalsIgnoreCase("X-Backend") || name.equalsIgnoreCase("X-Served-By")) {
         served = value;
       } else if (name.equalsIgnoreCase("Set-Cookie")) {
-        setCookie.add(value);
+        cookies.add(value);
       } else if (name.equalsIgnoreCase(SAW_COOKIE)) {
         backendCookie = value;
       } else if (name.equalsIgnoreCase("X-Upstream-Addr")) {
@@ -261,7 +281,8 @@ final class VectorReplay {
         }
       }
     }
-    return new Result(served, tried, status, null, setCookie, backendCookie);
+    Object setCookie = cookies.isEmpty() ? null : cookies.size() == 1 ? cookies.get(0) : cookies;
+    return new Result(served, tried, status, setCookie, null, backendCookie);
   }
 
   /** The expected result of request {@code i}. */
@@ -271,26 +292,38 @@ final class VectorReplay {
     for (Object t : e.getJsonArray("tried")) {
       tried.add((String) t);
     }
-    return new Result(e.getString("served_by"), tried, e.getInteger("status"), null, List.of(), null);
+    Object setCookie = e.getValue("set_cookie");
+    if (setCookie instanceof JsonArray a) {
+      setCookie = a.getList();
+    }
+    return new Result(e.getString("served_by"), tried, e.getInteger("status"), setCookie, null);
+  }
+
+  /** The requests whose result differs from the vector's expectation, one line each; empty when all match. */
+  static List<String> mismatches(JsonObject vector, List<Result> got) {
+    return mismatches(vector, null, got);
   }
 
   /**
-   * The expected result of request {@code i} of a Tengine vector: also its {@code set_cookie} ({@code null}, one
-   * value or a list) and, where the vector has a {@code .backend_cookies.json} companion, the backend's Cookie.
-   *
-   * @param backendCookies the companion's {@code backend_saw_cookie} list, or {@code null}
+   * As {@link #mismatches(JsonObject, List)}, and where {@code backendCookies} (the {@code backend_saw_cookie} list
+   * of the vector's {@code .backend_cookies.json} companion) is given, also the {@code Cookie} each backend received.
    */
-  static Result expectedTengine(JsonObject vector, JsonArray backendCookies, int i) {
-    Result r = expected(vector, i);
-    Object c = vector.getJsonArray("expect").getJsonObject(i).getValue("set_cookie");
-    List<String> setCookie = new ArrayList<>();
-    if (c instanceof String one) {
-      setCookie.add(one);
-    } else if (c instanceof JsonArray many) {
-      many.forEach(v -> setCookie.add((String) v));
+  static List<String> mismatches(JsonObject vector, JsonArray backendCookies, List<Result> got) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < got.size(); i++) {
+      Result e = expected(vector, i);
+      Result want = new Result(e.servedBy(), e.tried(), e.status(), e.setCookie(), null,
+          backendCookies == null ? null : backendCookies.getString(i));
+      Result g = got.get(i);
+      if (backendCookies == null) {
+        g = new Result(g.servedBy(), g.tried(), g.status(), g.setCookie(), g.error());
+      }
+      if (!want.equals(g)) {
+        out.add("#" + i + " " + vector.getJsonArray("requests").getJsonObject(i).getString("uri")
+            + ": got " + g + ", expected " + want);
+      }
     }
-    String backendCookie = backendCookies == null ? null : backendCookies.getString(i);
-    return new Result(r.servedBy(), r.tried(), r.status(), null, setCookie, backendCookie);
+    return out;
   }
 
   static List<String> list(String... s) {
