@@ -36,6 +36,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class SessionStickyBalancer implements Balancer {
 
+  private final Balancer base;
   private final RoundRobin rr;
   private final PeerGroup peers;
   private final String upstream;
@@ -44,7 +45,13 @@ final class SessionStickyBalancer implements Balancer {
   private final Map<String, Peer> bySid = new HashMap<>();
   private final String[] sids;
 
-  SessionStickyBalancer(RoundRobin rr, PeerGroup peers, String upstream, StickyConfig config, TimeSource time) {
+  /**
+   * @param base the chain built before this balancer, closed with it (picks build on {@code rr}, as Tengine's
+   *     session_sticky builds on round robin)
+   */
+  SessionStickyBalancer(Balancer base, RoundRobin rr, PeerGroup peers, String upstream, StickyConfig config,
+      TimeSource time) {
+    this.base = base;
     this.rr = rr;
     this.peers = peers;
     this.upstream = upstream;
@@ -79,6 +86,13 @@ final class SessionStickyBalancer implements Balancer {
   @Override
   public PeerGroup peers() {
     return peers;
+  }
+
+  @Override
+  public void close() {
+    if (base != null) {
+      base.close();
+    }
   }
 
   /** One request: Tengine's {@code get_peer} over the cookie, and its header handler and filter. */

@@ -81,7 +81,7 @@ public final class SessionStickyProvider extends BalancerProvider {
 
   @Override
   public Balancer newBalancer(UpstreamContext upstream, Object config) {
-    return new SessionStickyBalancer(upstream.roundRobin(), upstream.peers(), upstream.name(),
+    return new SessionStickyBalancer(upstream.base(), upstream.roundRobin(), upstream.peers(), upstream.name(),
         (StickyConfig) config, upstream.time());
   }
 }

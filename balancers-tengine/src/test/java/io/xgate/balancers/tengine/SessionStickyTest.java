@@ -9,9 +9,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.xgate.spi.Balancer;
 import io.xgate.spi.Outcome;
 import io.xgate.spi.Peer;
+import io.xgate.spi.PeerGroup;
 import io.xgate.spi.RequestView;
+import io.xgate.spi.RoundRobin;
 import io.xgate.spi.Selection;
 import java.io.IOException;
 import java.io.InputStream;
@@ -259,5 +262,30 @@ class SessionStickyTest {
     assertThat(run(chain, Map.of(), request(null)).setCookie()).containsExactly("srv=app-2; Path=/");
     assertThat(run(chain, Map.of(), request(null, "srv=app-2")).servedBy()).isEqualTo(B);
     assertThat(run(chain, Map.of(), request(null, "srv=" + S2)).setCookie()).hasSize(1);
+  }
+
+  @Test
+  void closingTheBalancerClosesTheChainBuiltBeforeIt() {
+    TestChains.Chain plain = TestChains.build("upstream u {\n  server " + A + ";\n}\n", new TestChains.Clock(0));
+    boolean[] closed = {false};
+    Balancer before = new Balancer() {
+      @Override
+      public Selection select(RequestView request) {
+        return plain.balancer().select(request);
+      }
+
+      @Override
+      public PeerGroup peers() {
+        return plain.peers();
+      }
+
+      @Override
+      public void close() {
+        closed[0] = true;
+      }
+    };
+    new SessionStickyBalancer(before, (RoundRobin) plain.balancer(), plain.peers(), "u", StickyCookiesTest.config(),
+        new TestChains.Clock(0)).close();
+    assertThat(closed[0]).isTrue();
   }
 }
