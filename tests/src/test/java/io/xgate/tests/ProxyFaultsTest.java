@@ -185,6 +185,25 @@ class ProxyFaultsTest {
         .isBetween(900L, 30_000L);
   }
 
+  @Test
+  void aPluginWhoseRequestHookThrowsGets500AndAnErrorLogLineNotAHang() throws Exception {
+    int healthy = healthyOrigin();
+    int port = startGateway("test_throwing_hook request; server 127.0.0.1:" + healthy + ";", "");
+    assertThat(get(port, "/")).startsWith("HTTP/1.1 500 ");
+    assertThat(healthyRequests).as("nothing was sent").hasValue(0);
+    assertThat(get(port, "/")).as("the peer's attempt was ended: the next request is served the same way")
+        .startsWith("HTTP/1.1 500 ");
+    assertThat(Files.readString(temp.resolve("error.log"))).contains("balancer hook of upstream \"u\" failed on /");
+  }
+
+  @Test
+  void aPluginWhoseResponseHookThrowsGets500NotAHang() throws Exception {
+    int healthy = healthyOrigin();
+    int port = startGateway("test_throwing_hook response; server 127.0.0.1:" + healthy + ";", "");
+    assertThat(get(port, "/")).startsWith("HTTP/1.1 500 ");
+    assertThat(Files.readString(temp.resolve("error.log"))).contains("plugin bug in the response hook");
+  }
+
   private int rawOrigin(java.util.function.Function<String, String> answer) throws Exception {
     NetServer server = vertx.createNetServer().connectHandler(so -> {
       originConnections.incrementAndGet();

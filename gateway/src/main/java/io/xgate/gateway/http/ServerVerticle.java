@@ -213,7 +213,7 @@ public final class ServerVerticle extends VerticleBase {
     Upstream upstream = g.upstreams().get(pass.upstream() != null ? pass.upstream() : pass.proxyHost());
     req.pause();
     new ProxyRequest(vertx, req, vars, loc, upstream, client(upstream), v -> log(g, loc.settings(), v))
-        .upgradeClient(upgradeClient()).start();
+        .upgradeClient(upgradeClient()).errors(errorLog::error).start();
   }
 
   /**

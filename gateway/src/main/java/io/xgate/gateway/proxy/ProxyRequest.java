@@ -60,6 +60,7 @@ public final class ProxyRequest {
   private HttpClient upgradeClient;
   private RequestBody body;
   private ResponseBuffer responseBuffer;
+  private java.util.function.Consumer<String> errors = message -> { };
 
   private Selection selection;
   private int triesLeft;
@@ -107,6 +108,12 @@ public final class ProxyRequest {
    */
   public ProxyRequest upgradeClient(HttpClient upgradeClient) {
     this.upgradeClient = upgradeClient;
+    return this;
+  }
+
+  /** Where a plugin's failure is reported (the error log); by default nowhere. */
+  public ProxyRequest errors(java.util.function.Consumer<String> errors) {
+    this.errors = errors;
     return this;
   }
 
@@ -227,7 +234,13 @@ public final class ProxyRequest {
   // ------------------------------------------------------------------ phase 3: send the request
 
   private void sendRequest(HttpClientRequest out) {
-    copyRequestHeaders(out);
+    try {
+      copyRequestHeaders(out);
+    } catch (RuntimeException e) {
+      out.reset();
+      hookFailed(e);
+      return;
+    }
     if (HttpVersion.HTTP_1_0.alpnName().equals(settings.httpVersion())) {
       // the connection's protocol version is the client's; the request line carries the configured one
       out.headers().set(HttpHeaders.CONNECTION, out.headers().contains(HttpHeaders.CONNECTION)
@@ -354,7 +367,14 @@ public final class ProxyRequest {
       out.add(e.getKey(), e.getValue());
     }
     out.set(HttpHeaders.SERVER, "xgate");
-    selection.onResponseHeaders(peer, status, out);
+    try {
+      selection.onResponseHeaders(peer, status, out);
+    } catch (RuntimeException e) {
+      discard(in);
+      out.clear();
+      hookFailed(e);
+      return;
+    }
     vars.status(status);
     ResponseHeaders.addHeaders(settings.addHeaders(), status, out, vars);
     vars.responseHeaders(out);
@@ -451,7 +471,14 @@ public final class ProxyRequest {
     }
     out.set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE);
     out.set(HttpHeaders.SERVER, "xgate");
-    selection.onResponseHeaders(peer, 101, out);
+    try {
+      selection.onResponseHeaders(peer, 101, out);
+    } catch (RuntimeException e) {
+      discard(in);
+      out.clear();
+      hookFailed(e);
+      return;
+    }
     vars.status(101);
     vars.responseHeaders(out);
     NetSocket originSocket = in.netSocket();
@@ -599,6 +626,18 @@ public final class ProxyRequest {
       }
     }
     return false;
+  }
+
+  /**
+   * A balancer's header hook ({@link Selection#onRequestHeaders}, {@link Selection#onResponseHeaders}) threw: a bug
+   * in a plugin, which must not leave the request hanging. The attempt ends without blame and the client gets 500,
+   * as nginx answers a module's internal error.
+   */
+  private void hookFailed(RuntimeException e) {
+    attempt.responseNanos = System.nanoTime() - attempt.startNanos;
+    finishAttempt(Outcome.SUCCESS);
+    errors.accept("balancer hook of upstream \"" + upstream.name() + "\" failed on " + request.uri() + ": " + e);
+    finalizeWithStatus(500);
   }
 
   // ------------------------------------------------------------------ client side
