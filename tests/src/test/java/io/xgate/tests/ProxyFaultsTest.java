@@ -204,6 +204,30 @@ class ProxyFaultsTest {
     assertThat(Files.readString(temp.resolve("error.log"))).contains("plugin bug in the response hook");
   }
 
+  @Test
+  void aClientThatLeavesBeforeTheAnswerDoesNotBlameThePeer() throws Exception {
+    int slow = vertx.createHttpServer().requestHandler(req -> {
+      originRequests.incrementAndGet();
+      vertx.setTimer(500, t -> req.response().end("slow"));
+    }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+    int healthy = healthyOrigin();
+    int port = startGateway("server 127.0.0.1:" + slow + " max_fails=1 fail_timeout=30s; server 127.0.0.1:"
+        + healthy + ";", "add_header X-Upstream-Addr $upstream_addr always;");
+    for (int i = 0; i < 3; i++) {   // three clients give up on the slow peer (nginx's 499)
+      try (java.net.Socket client = new java.net.Socket("127.0.0.1", port)) {
+        client.getOutputStream().write("GET /gone HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (originRequests.get() < i + 1 && System.nanoTime() < deadline) {
+          Thread.sleep(5);
+        }
+        get(port, "/between");   // round robin: the healthy peer's turn
+      }
+    }
+    Thread.sleep(200);
+    // had those aborts counted against max_fails=1, the slow peer would be out for 30 s
+    assertThat(get(port, "/after")).contains("X-Upstream-Addr: 127.0.0.1:" + slow);
+  }
+
   private int rawOrigin(java.util.function.Function<String, String> answer) throws Exception {
     NetServer server = vertx.createNetServer().connectHandler(so -> {
       originConnections.incrementAndGet();

@@ -534,6 +534,14 @@ public final class ProxyRequest {
     if (attempt != null && attempt.responseNanos < 0) {
       attempt.responseNanos = System.nanoTime() - attempt.startNanos;
     }
+    if (clientGone) {
+      // the client left first and the attempt failed because of it (our reset): nginx frees the peer without blame
+      if (peer != null) {
+        finishAttempt(Outcome.SUCCESS);
+      }
+      finalizeWithStatus(499);
+      return;
+    }
     if (peer != null) {
       if (attempt.status == 0) {
         attempt.status = failure == NextUpstream.TIMEOUT ? 504 : 502;
@@ -542,10 +550,6 @@ public final class ProxyRequest {
       finishAttempt(blameless ? Outcome.NEXT : Outcome.FAILURE);
     }
     int status = statusFor(failure);
-    if (clientGone) {
-      finalizeWithStatus(499);
-      return;
-    }
     int mask = failure;
     if (requestSent && nonIdempotent()) {
       mask |= NextUpstream.NON_IDEMPOTENT;
