@@ -5,6 +5,9 @@ import io.xgate.spi.BalancerRegistry;
 import io.xgate.spi.ComplexValue;
 import io.xgate.spi.ConfigException;
 import io.xgate.spi.ConfigOrError;
+import io.xgate.spi.ContentHandlerProvider;
+import io.xgate.spi.ContentHandlerRegistry;
+import io.xgate.spi.Directive;
 import io.xgate.spi.ConfigValues;
 import io.xgate.spi.Peer;
 import io.xgate.spi.PeerGroup;
@@ -64,19 +67,32 @@ public final class ConfigLoader {
       "proxy_ssl_verify", "proxy_ssl_server_name", "http2", "listen_backlog", "stream", "mail");
 
   private final BalancerRegistry registry;
+  private final ContentHandlerRegistry contentHandlers;
   private final Path prefix;
   private final Map<String, Spec> specs = new HashMap<>();
   private GatewayConfig config;
   private final Map<LocationConfig, ConfigNode> proxyPassNodes = new LinkedHashMap<>();
   private final Map<LocationConfig, ConfigNode> upstreamByBgnNodes = new LinkedHashMap<>();
   private final Map<UpstreamConfig, Set<String>> upstreamParams = new HashMap<>();
+  /** The companion directives of the upstream block being read, by the provider owning them. */
+  private Map<BalancerProvider, List<Directive>> companions = Map.of();
 
   /**
    * @param registry the balancer providers that may appear in {@code upstream {}}
    * @param prefix the folder relative log, pid and temp paths are resolved against (nginx's {@code -p})
    */
   public ConfigLoader(BalancerRegistry registry, Path prefix) {
+    this(registry, ContentHandlerRegistry.loadDefault(), prefix);
+  }
+
+  /**
+   * @param registry the balancer providers that may appear in {@code upstream {}}
+   * @param contentHandlers the plugin content handlers that may appear in {@code location {}}
+   * @param prefix the folder relative log, pid and temp paths are resolved against (nginx's {@code -p})
+   */
+  public ConfigLoader(BalancerRegistry registry, ContentHandlerRegistry contentHandlers, Path prefix) {
     this.registry = registry;
+    this.contentHandlers = contentHandlers;
     this.prefix = prefix;
     defineDirectives();
   }
@@ -109,6 +125,10 @@ public final class ConfigLoader {
         if (ctx == Ctx.UPSTREAM && registry.provider(node.name()) != null
             && !node.name().equals(BalancerProvider.ROUND_ROBIN)) {
           balancerDirective(node, (UpstreamConfig) target);
+          continue;
+        }
+        if (ctx == Ctx.LOCATION && contentHandlers.provider(node.name()) != null) {
+          contentDirective(node, (LocationConfig) target);
           continue;
         }
         if (NOT_SUPPORTED_YET.contains(node.name())) {
@@ -410,12 +430,27 @@ public final class ConfigLoader {
       }
     }
     List<ConfigNode> others = new ArrayList<>();
+    Map<BalancerProvider, List<Directive>> owned = new HashMap<>();
+    Map<BalancerProvider, ConfigNode> firstCompanion = new HashMap<>();
     for (ConfigNode child : n.children()) {
-      if (!(child.name().equals("server") && !child.isBlock())) {
+      BalancerProvider owner = companionOwner(child.name());
+      if (owner != null) {
+        // handed to the owner's directive wherever they stand in the block
+        owned.computeIfAbsent(owner, k -> new ArrayList<>()).add(child.toDirective());
+        firstCompanion.putIfAbsent(owner, child);
+      } else if (!(child.name().equals("server") && !child.isBlock())) {
         others.add(child);
       }
     }
+    companions = owned;
     walk(others, Ctx.UPSTREAM, u);
+    companions = Map.of();
+    for (Map.Entry<BalancerProvider, ConfigNode> e : firstCompanion.entrySet()) {
+      if (u.balancers.stream().noneMatch(step -> step.provider() == e.getKey())) {
+        throw e.getValue().error("\"" + e.getValue().name() + "\" directive needs \"" + e.getKey().policyName()
+            + "\" in the same upstream");
+      }
+    }
     if (u.serverLines.isEmpty()) {
       throw n.error("no servers are inside upstream");
     }
@@ -431,7 +466,7 @@ public final class ConfigLoader {
     }
     ConfigOrError<?> parsed;
     try {
-      parsed = provider.parseConfig(n.toDirective());
+      parsed = provider.parseConfig(n.toDirective(), companions.getOrDefault(provider, List.of()));
     } catch (RuntimeException e) {
       throw n.error("balancer \"" + n.name() + "\" failed to parse its arguments: " + e);
     }
@@ -442,6 +477,42 @@ public final class ConfigLoader {
       throw parsed.error();
     }
     u.balancers.add(new UpstreamConfig.BalancerStep(provider, parsed.config(), n.toDirective()));
+  }
+
+  private BalancerProvider companionOwner(String directive) {
+    for (BalancerProvider p : registry.providers()) {
+      if (p.companionDirectives().contains(directive)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** A plugin's content directive ({@code check_status}): the location answers through its handler. */
+  private void contentDirective(ConfigNode n, LocationConfig loc) throws ConfigException {
+    if (loc.content != null) {
+      throw n.error("\"" + n.name() + "\" directive is duplicate");
+    }
+    if (n.isBlock()) {
+      throw n.error("directive \"" + n.name() + "\" is not terminated by \";\"");
+    }
+    ContentHandlerProvider provider = contentHandlers.provider(n.name());
+    ConfigOrError<?> parsed;
+    try {
+      parsed = provider.parseConfig(n.toDirective());
+    } catch (RuntimeException e) {
+      throw n.error("handler \"" + n.name() + "\" failed to parse its arguments: " + e);
+    }
+    if (parsed == null) {
+      throw n.error("handler \"" + n.name() + "\" returned no config");
+    }
+    if (parsed.isError()) {
+      throw parsed.error();
+    }
+    loc.content = provider.newHandler(parsed.config());
+    if (loc.content == null) {
+      throw n.error("handler \"" + n.name() + "\" built nothing");
+    }
   }
 
   private PeerGroup peers(UpstreamConfig u) throws ConfigException {
@@ -637,7 +708,12 @@ public final class ConfigLoader {
     }
     server.locations.add(loc);
     walk(n.children(), Ctx.LOCATION, loc);
-    if (!proxyPassNodes.containsKey(loc) && loc.returnStatus == null && loc.upstreamByBgn == null) {
+    if (loc.content != null && (proxyPassNodes.containsKey(loc) || loc.returnStatus != null
+        || loc.upstreamByBgn != null)) {
+      throw n.error("location \"" + pattern + "\" has more than one handler");
+    }
+    if (!proxyPassNodes.containsKey(loc) && loc.returnStatus == null && loc.upstreamByBgn == null
+        && loc.content == null) {
       throw n.error("location \"" + pattern + "\" has no handler: it needs \"proxy_pass\", \"return\" or "
           + "\"upstream_by_bgn\"");
     }
