@@ -21,4 +21,12 @@ public interface ContentRequest {
 
   /** The configuration generation serving this request: 1 for the config loaded at start, +1 per reload. */
   long generation();
+
+  /** A request of these parts (the gateway's, and tests'). */
+  static ContentRequest of(String method, RequestView variables, Map<String, Balancer> upstreams, long generation) {
+    record Of(String method, RequestView variables, Map<String, Balancer> upstreams, long generation)
+        implements ContentRequest {
+    }
+    return new Of(method, variables, upstreams, generation);
+  }
 }

@@ -31,7 +31,6 @@ import io.xgate.spi.Balancer;
 import io.xgate.spi.BalancerRegistry;
 import io.xgate.spi.ContentRequest;
 import io.xgate.spi.ContentResponse;
-import io.xgate.spi.RequestView;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -321,28 +320,7 @@ public final class ServerVerticle extends VerticleBase {
   private void content(HttpServerRequest req, LocationConfig loc, RequestVariables vars, Generation g) {
     Map<String, Balancer> upstreams = new LinkedHashMap<>();
     g.upstreams().all().forEach((name, u) -> upstreams.put(name, u.balancer()));
-    String method = req.method().name();
-    ContentRequest request = new ContentRequest() {
-      @Override
-      public String method() {
-        return method;
-      }
-
-      @Override
-      public RequestView variables() {
-        return vars;
-      }
-
-      @Override
-      public Map<String, Balancer> upstreams() {
-        return upstreams;
-      }
-
-      @Override
-      public long generation() {
-        return g.number();
-      }
-    };
+    ContentRequest request = ContentRequest.of(req.method().name(), vars, upstreams, g.number());
     ContentResponse r;
     try {
       r = loc.content().handle(request);

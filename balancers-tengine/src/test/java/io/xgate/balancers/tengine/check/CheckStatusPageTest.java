@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.xgate.balancers.tengine.check.CheckStatusPage.Format;
 import io.xgate.balancers.tengine.check.CheckStatusPage.Row;
-import io.xgate.spi.Balancer;
 import io.xgate.spi.ContentHandler;
 import io.xgate.spi.ContentRequest;
 import io.xgate.spi.ContentResponse;
@@ -122,27 +121,7 @@ class CheckStatusPageTest {
   }
 
   private static ContentRequest request(String method, RequestView vars) {
-    return new ContentRequest() {
-      @Override
-      public String method() {
-        return method;
-      }
-
-      @Override
-      public RequestView variables() {
-        return vars;
-      }
-
-      @Override
-      public Map<String, Balancer> upstreams() {
-        return Map.of();
-      }
-
-      @Override
-      public long generation() {
-        return 1;
-      }
-    };
+    return ContentRequest.of(method, vars, Map.of(), 1);
   }
 
   private static Sample parse(String raw) {
