@@ -62,9 +62,9 @@ class HealthCheckTest {
     int b = freePort();
     backend(a);
     backend(b);
-    // rise=2 with interval=3000: the second passing check comes at least 3 s after the first
+    // rise=2 with interval=10000: the second passing check comes at least 10 s after the first
     int port = start("upstream u { server 127.0.0.1:" + a + "; server 127.0.0.1:" + b + ";\n"
-        + "  check interval=3000 rise=2 fall=3 timeout=1000 type=http; }\n");
+        + "  check interval=10000 rise=2 fall=3 timeout=1000 type=http; }\n");
     Map<String, String[]> rows = rows(port);
     assertThat(rows).containsOnlyKeys("127.0.0.1:" + a, "127.0.0.1:" + b);
     for (String[] row : rows.values()) {
