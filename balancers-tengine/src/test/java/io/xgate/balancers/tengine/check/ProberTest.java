@@ -72,6 +72,28 @@ class ProberTest {
   }
 
   @Test
+  void checkKeepaliveRequestsReusesOneConnection() throws Exception {
+    int port = freePort();
+    AtomicInteger connections = new AtomicInteger();
+    AtomicInteger requests = new AtomicInteger();
+    backends.createHttpServer().connectionHandler(c -> connections.incrementAndGet())
+        .requestHandler(req -> {
+          requests.incrementAndGet();
+          req.response().putHeader("Content-Length", "2").end("ok");
+        }).listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    Peer peer = peer(port);
+    CheckBalancer check = new CheckBalancer(context(new PeerGroup("u", List.of(peer), null), vertx),
+        CheckSpec.parse(new Directive("check", List.of("interval=50", "rise=1", "fall=1", "timeout=300", "type=http"),
+            "test.conf", 1), List.of(new Directive("check_http_send", List.of("GET / HTTP/1.1\r\nHost: b\r\n\r\n"),
+            "test.conf", 2), new Directive("check_keepalive_requests", List.of("3"), "test.conf", 3))));
+    await(() -> requests.get() >= 7, 5000);
+    assertThat(peer.healthDown()).isFalse();
+    // three checks per connection: 7 checks need at least 3 connections, and no more than one per 3 checks + 1
+    assertThat(connections.get()).isBetween(3, requests.get() / 3 + 1);
+    check.close();
+  }
+
+  @Test
   void statusOutsideTheExpectedClassesIsAFailure() throws Exception {
     int port = freePort();
     listen(port, 503, new AtomicInteger());
