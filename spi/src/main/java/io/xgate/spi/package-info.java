@@ -15,7 +15,14 @@
  *   <li>{@link io.xgate.spi.Peer} and {@link io.xgate.spi.PeerGroup}: the servers of an upstream, with nginx's
  *       per-peer balancing state.</li>
  *   <li>{@link io.xgate.spi.RequestView}: the request as nginx variables see it, for hash keys.</li>
+ *   <li>{@link io.xgate.spi.ContentHandlerProvider}: a plugin's {@code location {}} directive whose
+ *       {@link io.xgate.spi.ContentHandler} answers the location's requests itself (Tengine's {@code check_status}).
+ *       </li>
  * </ul>
- * Registration: list the provider class in {@code META-INF/services/io.xgate.spi.BalancerProvider}.
+ * A provider may own companion directives of its block ({@link io.xgate.spi.BalancerProvider#companionDirectives()});
+ * a balancer that runs background work (health probes) stops it in {@link io.xgate.spi.Balancer#retire()} and
+ * {@link io.xgate.spi.Balancer#close()}.
+ * Registration: list the provider class in {@code META-INF/services/io.xgate.spi.BalancerProvider} (content
+ * handlers: {@code META-INF/services/io.xgate.spi.ContentHandlerProvider}).
  */
 package io.xgate.spi;
