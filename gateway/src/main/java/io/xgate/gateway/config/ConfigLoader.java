@@ -82,12 +82,18 @@ public final class ConfigLoader {
    * @param prefix the folder relative log, pid and temp paths are resolved against (nginx's {@code -p})
    */
   public ConfigLoader(BalancerRegistry registry, Path prefix) {
-    this(registry, ContentHandlerRegistry.loadDefault(), prefix);
+    this(registry, null, prefix);
+  }
+
+  /** The content handlers on the class path, scanned once and only when a config uses a directive none knows. */
+  private static final class DefaultContentHandlers {
+    static final ContentHandlerRegistry REGISTRY = ContentHandlerRegistry.loadDefault();
   }
 
   /**
    * @param registry the balancer providers that may appear in {@code upstream {}}
-   * @param contentHandlers the plugin content handlers that may appear in {@code location {}}
+   * @param contentHandlers the plugin content handlers that may appear in {@code location {}}; {@code null}: those
+   *     {@link ContentHandlerRegistry#loadDefault()} finds
    * @param prefix the folder relative log, pid and temp paths are resolved against (nginx's {@code -p})
    */
   public ConfigLoader(BalancerRegistry registry, ContentHandlerRegistry contentHandlers, Path prefix) {
@@ -127,7 +133,7 @@ public final class ConfigLoader {
           balancerDirective(node, (UpstreamConfig) target);
           continue;
         }
-        if (ctx == Ctx.LOCATION && contentHandlers.provider(node.name()) != null) {
+        if (ctx == Ctx.LOCATION && contentHandlers().provider(node.name()) != null) {
           contentDirective(node, (LocationConfig) target);
           continue;
         }
@@ -479,6 +485,10 @@ public final class ConfigLoader {
     u.balancers.add(new UpstreamConfig.BalancerStep(provider, parsed.config(), n.toDirective()));
   }
 
+  private ContentHandlerRegistry contentHandlers() {
+    return contentHandlers != null ? contentHandlers : DefaultContentHandlers.REGISTRY;
+  }
+
   private BalancerProvider companionOwner(String directive) {
     for (BalancerProvider p : registry.providers()) {
       if (p.companionDirectives().contains(directive)) {
@@ -496,7 +506,7 @@ public final class ConfigLoader {
     if (n.isBlock()) {
       throw n.error("directive \"" + n.name() + "\" is not terminated by \";\"");
     }
-    ContentHandlerProvider provider = contentHandlers.provider(n.name());
+    ContentHandlerProvider provider = contentHandlers().provider(n.name());
     ConfigOrError<?> parsed;
     try {
       parsed = provider.parseConfig(n.toDirective());
