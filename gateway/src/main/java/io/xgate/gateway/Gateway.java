@@ -62,6 +62,8 @@ public final class Gateway {
   private final Map<String, LogFile> logFiles = new HashMap<>();
   private final List<String> deployments = new ArrayList<>();
   private volatile boolean reloading;
+  /** How many generations were built (the config at start is 1); guarded by {@code this}. */
+  private long generations;
   private volatile boolean nativeListenerShutdown;
   private final LeaseRegistry leases;
   private PeerResolverServer resolver;
@@ -158,7 +160,7 @@ public final class Gateway {
 
   private Generation generation(GatewayConfig config) throws ConfigException, IOException {
     UpstreamRegistry upstreams = UpstreamRegistry.build(config, providers, TimeSource.SYSTEM, vertx);
-    Generation g = new Generation(config, upstreams, logFiles);
+    Generation g = new Generation(config, upstreams, logFiles, ++generations);
     logFiles.putAll(g.logFiles());
     return g;
   }
@@ -212,6 +214,7 @@ public final class Gateway {
     }, false);
     return built.compose(next -> {
       Generation old = current.getAndSet(next);
+      old.upstreams().retire();   // stops the old generation's probes now; close() follows after the grace
       List<Future<Void>> applied = new ArrayList<>();
       for (ServerVerticle v : verticles) {
         applied.add(v.applyFromAnyThread(next));

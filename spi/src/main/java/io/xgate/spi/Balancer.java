@@ -20,6 +20,14 @@ public interface Balancer extends AutoCloseable {
   PeerGroup peers();
 
   /**
+   * Called once when a reload has replaced this balancer's upstream: new requests no longer select through it,
+   * requests in flight still may, and {@link #close()} follows later. Background work whose results only new
+   * requests would use (active health probes) should stop here. Peers keep the state they have.
+   */
+  default void retire() {
+  }
+
+  /**
    * Releases what the balancer started (timers, probes) when its upstream is replaced or the gateway stops.
    * Selections already open stay usable.
    */

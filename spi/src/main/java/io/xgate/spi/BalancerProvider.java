@@ -1,5 +1,6 @@
 package io.xgate.spi;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -43,6 +44,27 @@ public abstract class BalancerProvider {
    * directive's {@code file:line}. Must not throw.
    */
   public abstract ConfigOrError<?> parseConfig(Directive directive);
+
+  /**
+   * Further directives of {@code upstream {}} that only configure this provider's directive, such as Tengine's
+   * {@code check_http_send} for {@code check}. The gateway collects them wherever they stand in the block and hands
+   * them to {@link #parseConfig(Directive, List)}; one without the provider's own directive in the same block is a
+   * config error.
+   */
+  public Set<String> companionDirectives() {
+    return Set.of();
+  }
+
+  /**
+   * Validates the directive together with its {@link #companionDirectives() companions} of the same block, in the
+   * order written. Must not throw.
+   *
+   * @implSpec the default ignores {@code companions} (there are none unless {@link #companionDirectives()} names
+   *     some) and calls {@link #parseConfig(Directive)}
+   */
+  public ConfigOrError<?> parseConfig(Directive directive, List<Directive> companions) {
+    return parseConfig(directive);
+  }
 
   /**
    * {@code key=value} parameters of {@code server} lines that this balancer adds to the standard ones

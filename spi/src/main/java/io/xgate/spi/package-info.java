@@ -18,7 +18,14 @@
  *   <li>{@link io.xgate.spi.RequestView}: the request as nginx variables see it, for hash keys, and the values of
  *       the provider-owned directives of its location
  *       ({@link io.xgate.spi.BalancerProvider#locationDirectives()}).</li>
+ *   <li>{@link io.xgate.spi.ContentHandlerProvider}: a plugin's {@code location {}} directive whose
+ *       {@link io.xgate.spi.ContentHandler} answers the location's requests itself (Tengine's {@code check_status}).
+ *       </li>
  * </ul>
- * Registration: list the provider class in {@code META-INF/services/io.xgate.spi.BalancerProvider}.
+ * A provider may own companion directives of its block ({@link io.xgate.spi.BalancerProvider#companionDirectives()});
+ * a balancer that runs background work (health probes) stops it in {@link io.xgate.spi.Balancer#retire()} and
+ * {@link io.xgate.spi.Balancer#close()}.
+ * Registration: list the provider class in {@code META-INF/services/io.xgate.spi.BalancerProvider} (content
+ * handlers: {@code META-INF/services/io.xgate.spi.ContentHandlerProvider}).
  */
 package io.xgate.spi;

@@ -132,13 +132,19 @@ final class VectorReplay {
     Path loc = wd.resolve("location.conf");
     Files.writeString(up, vector.getString("upstream") + "\n");
     StringBuilder directives = new StringBuilder();
+    String upstreamName = vector.getString("upstream_name", "u");
     for (Object d : vector.getJsonArray("location_directives", new JsonArray())) {
-      if (!d.toString().startsWith("proxy_pass ")) {   // Tengine vectors end with it; the config passes itself
-        directives.append(d).append('\n');
+      // Tengine vectors end in the proxy_pass the config below writes itself (golden.py drops it too)
+      if (vector.containsKey("tengine_version")
+          && ((String) d).strip().matches("proxy_pass\\s+http://" + java.util.regex.Pattern.quote(upstreamName)
+              + "/?\\s*;")) {
+        continue;
       }
+      directives.append(d).append('\n');
     }
     Files.writeString(loc, directives.toString());
     String name = vector.getString("upstream_name", "u");
+    String serverText = serverLevelText(vector);
     String conf = "worker_processes " + workers + ";\n"
         + "error_log " + wd.resolve("error.log") + " info;\n"
         + "pid " + wd.resolve("xgate.pid") + ";\n"
@@ -152,6 +158,7 @@ final class VectorReplay {
         + "      include " + loc + ";\n"
         + "      add_header X-Upstream-Addr $upstream_addr always;\n"
         + "    }\n"
+        + serverText
         + "  }\n"
         + "}\n";
     Path conf0 = wd.resolve("xgate.conf");
@@ -328,5 +335,231 @@ final class VectorReplay {
 
   static List<String> list(String... s) {
     return Arrays.asList(s);
+  }
+
+  // ---------------------------------------------------------------- Tengine vectors (golden.py's rules)
+
+  /** Where the replay reads the health-check state before request 0, as golden.py's {@code --check-status-path}. */
+  static final String CHECK_STATUS_PATH = "/__check_status";
+
+  /** golden.py's default {@code --timeline-tolerance-ms}. */
+  static final long TIMELINE_TOLERANCE_MS = 1500;
+
+  /**
+   * Server-level config text: the vector's optional {@code server_directives} and, for an upstream with
+   * {@code check}, {@code location = /__check_status { check_status csv; access_log off; }}.
+   */
+  private static String serverLevelText(JsonObject vector) {
+    StringBuilder b = new StringBuilder();
+    for (Object d : vector.getJsonArray("server_directives", new JsonArray())) {
+      String line = ((String) d).stripTrailing();
+      b.append("    ").append(line).append(line.endsWith(";") || line.endsWith("}") ? "" : ";").append('\n');
+    }
+    if (hasCheck(vector)) {
+      b.append("    location = ").append(CHECK_STATUS_PATH).append(" { check_status csv; access_log off; }\n");
+    }
+    return b.toString();
+  }
+
+  /** Whether the vector's upstream has an active health check. */
+  static boolean hasCheck(JsonObject vector) {
+    return vector.getString("upstream", "").lines().anyMatch(l -> l.strip().startsWith("check "));
+  }
+
+  /**
+   * Replays a Tengine vector as golden.py does: backends with their schedules ({@code ok@0,refused@2000,ok@6000}:
+   * stop listening at 2000 ms, listen again at 6000), for a checked upstream a wait until the status page says
+   * every server is up, then the requests strictly one after another, each sent no earlier than its {@code at_ms}
+   * after request 0, a schedule change due at or before that time applied first.
+   */
+  static List<Result> runTengine(JsonObject vector, int workers, Path workdir, int proxyPort) throws Exception {
+    Vertx backendsVertx = Vertx.vertx();
+    ScheduledBackends backends = new ScheduledBackends(backendsVertx, vector.getJsonObject("backends"));
+    Gateway gw = null;
+    try {
+      backends.start();
+      Path conf = writeConfig(vector, workers, workdir, proxyPort);
+      gw = Gateway.start(conf, workdir).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      if (hasCheck(vector)) {
+        awaitCheckUp(proxyPort, 30_000);
+      }
+      JsonArray requests = vector.getJsonArray("requests");
+      List<Result> out = new ArrayList<>();
+      long t0 = System.nanoTime();
+      for (int i = 0; i < requests.size(); i++) {
+        JsonObject req = requests.getJsonObject(i);
+        long target = req.getLong("at_ms", 0L);
+        backends.applyUntil(target, t0);
+        long wait = t0 + target * 1_000_000 - System.nanoTime();
+        if (wait > 0) {
+          TimeUnit.NANOSECONDS.sleep(wait);
+        }
+        out.add(sendOne(proxyPort, i, req));
+      }
+      return out;
+    } finally {
+      if (gw != null) {
+        gw.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      }
+      backendsVertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The rows of {@code GET /__check_status?format=csv}, or {@code null} when the page does not answer 200. */
+  static List<String[]> checkStatusRows(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+      s.setSoTimeout(2000);
+      s.getOutputStream().write(("GET " + CHECK_STATUS_PATH + "?format=csv HTTP/1.1\r\nHost: golden\r\n"
+          + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      if (!response.startsWith("HTTP/1.1 200")) {
+        return null;
+      }
+      List<String[]> rows = new ArrayList<>();
+      for (String line : response.substring(response.indexOf("\r\n\r\n") + 4).split("\n")) {
+        if (!line.isBlank()) {
+          rows.add(line.split(","));
+        }
+      }
+      return rows;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** Waits until the status page lists servers and says every one is up (golden.py's {@code wait_check_up}). */
+  static void awaitCheckUp(int port, long timeoutMs) throws InterruptedException {
+    long end = System.nanoTime() + timeoutMs * 1_000_000;
+    List<String[]> rows = null;
+    while (System.nanoTime() < end) {
+      rows = checkStatusRows(port);
+      if (rows != null && !rows.isEmpty() && rows.stream().allMatch(r -> r.length > 3 && r[3].equals("up"))) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the health check did not report every server up within " + timeoutMs + " ms: "
+        + (rows == null ? "no status page" : rows.stream().map(r -> String.join(",", r)).toList()));
+  }
+
+  /**
+   * golden.py's timeline comparison for TIMED vectors: a result that differs from the stored one is accepted when it
+   * equals one of the two stored states around a change of the same request key (method, URI, client address and
+   * headers for hash balancers; any request for round robin) within {@code toleranceMs} of that change. Returns
+   * the requests that fail it.
+   */
+  static List<String> timelineMismatches(JsonObject vector, List<Result> got, long toleranceMs) {
+    JsonArray requests = vector.getJsonArray("requests");
+    boolean keyed = vector.getString("upstream").lines().map(String::strip)
+        .anyMatch(l -> l.startsWith("consistent_hash ") || l.startsWith("hash ") || l.startsWith("ip_hash")
+            || l.startsWith("session_sticky"));
+    int n = got.size();
+    long[] at = new long[n];
+    String[] keyClass = new String[n];
+    Result[] want = new Result[n];
+    for (int i = 0; i < n; i++) {
+      JsonObject r = requests.getJsonObject(i);
+      at[i] = r.getLong("at_ms", 0L);
+      keyClass[i] = keyed ? r.getString("method", "GET") + " " + r.getString("uri") + " "
+          + r.getString("client_ip", "127.0.0.1") + " " + r.getJsonObject("headers", new JsonObject()).encode() : "";
+      want[i] = expected(vector, i);
+    }
+    // per key class: the stored changes (t_a, t_b, state before, state after)
+    record Change(long ta, long tb, Result a, Result b) {
+    }
+    java.util.Map<String, List<Change>> changes = new java.util.HashMap<>();
+    java.util.Map<String, Integer> last = new java.util.HashMap<>();
+    for (int i = 0; i < n; i++) {
+      Integer prev = last.put(keyClass[i], i);
+      if (prev != null && !want[prev].equals(want[i])) {
+        changes.computeIfAbsent(keyClass[i], k -> new ArrayList<>()).add(new Change(at[prev], at[i], want[prev],
+            want[i]));
+      }
+    }
+    List<String> mismatches = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Result g = got.get(i);
+      if (g.tried() == null && g.error() == null) {
+        g = new Result(g.servedBy(), List.of(), g.status(), null);   // no X-Upstream-Addr: nothing tried
+      }
+      if (g.equals(want[i])) {
+        continue;
+      }
+      long best = Long.MAX_VALUE;
+      for (Change c : changes.getOrDefault(keyClass[i], List.of())) {
+        if (g.equals(c.a()) || g.equals(c.b())) {
+          best = Math.min(best, Math.max(0, Math.max(c.ta() - at[i], at[i] - c.tb())));
+        }
+      }
+      if (g.error() != null || best > toleranceMs) {
+        mismatches.add("#" + i + " at " + at[i] + " ms: got " + g + ", expected " + want[i]
+            + " (no recorded state of this request within " + toleranceMs + " ms)");
+      }
+    }
+    return mismatches;
+  }
+
+  /** Backends whose kinds may follow a schedule, as golden.py's {@code ScheduledBackends}. */
+  private static final class ScheduledBackends {
+    private final Vertx vertx;
+    private final java.util.Map<String, List<java.util.Map.Entry<Long, String>>> schedules =
+        new java.util.LinkedHashMap<>();
+    private final java.util.Map<String, HttpServer> running = new java.util.HashMap<>();
+    private final java.util.TreeMap<Long, List<String[]>> due = new java.util.TreeMap<>();
+
+    ScheduledBackends(Vertx vertx, JsonObject spec) {
+      this.vertx = vertx;
+      for (java.util.Map.Entry<String, Object> e : spec) {
+        String kinds = (String) e.getValue();
+        List<java.util.Map.Entry<Long, String>> steps = new ArrayList<>();
+        if (kinds.matches("([^,@]+@\\d+)(,[^,@]+@\\d+)*")) {
+          for (String part : kinds.split(",")) {
+            int at = part.lastIndexOf('@');
+            steps.add(java.util.Map.entry(Long.parseLong(part.substring(at + 1)), part.substring(0, at)));
+          }
+          steps.sort(java.util.Map.Entry.comparingByKey());
+          if (steps.get(0).getKey() != 0) {
+            steps.add(0, java.util.Map.entry(0L, "refused"));
+          }
+        } else {
+          steps.add(java.util.Map.entry(0L, kinds));
+        }
+        schedules.put(e.getKey(), steps);
+        for (java.util.Map.Entry<Long, String> step : steps.subList(1, steps.size())) {
+          due.computeIfAbsent(step.getKey(), k -> new ArrayList<>()).add(new String[] {e.getKey(), step.getValue()});
+        }
+      }
+    }
+
+    void start() throws Exception {
+      for (var e : schedules.entrySet()) {
+        set(e.getKey(), e.getValue().get(0).getValue());
+      }
+    }
+
+    /** Applies every change due at or before {@code atMs}, each at its own time. */
+    void applyUntil(long atMs, long t0) throws Exception {
+      while (!due.isEmpty() && due.firstKey() <= atMs) {
+        var next = due.pollFirstEntry();
+        long wait = t0 + next.getKey() * 1_000_000 - System.nanoTime();
+        if (wait > 0) {
+          TimeUnit.NANOSECONDS.sleep(wait);
+        }
+        for (String[] change : next.getValue()) {
+          set(change[0], change[1]);
+        }
+      }
+    }
+
+    private void set(String addr, String kind) throws Exception {
+      HttpServer old = running.remove(addr);
+      if (old != null) {
+        old.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      }
+      if (!kind.equals("refused")) {
+        running.put(addr, startBackend(vertx, addr, kind));
+      }
+    }
   }
 }

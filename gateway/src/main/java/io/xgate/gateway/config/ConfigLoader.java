@@ -5,6 +5,9 @@ import io.xgate.spi.BalancerRegistry;
 import io.xgate.spi.ComplexValue;
 import io.xgate.spi.ConfigException;
 import io.xgate.spi.ConfigOrError;
+import io.xgate.spi.ContentHandlerProvider;
+import io.xgate.spi.ContentHandlerRegistry;
+import io.xgate.spi.Directive;
 import io.xgate.spi.ConfigValues;
 import io.xgate.spi.Peer;
 import io.xgate.spi.PeerGroup;
@@ -58,12 +61,11 @@ public final class ConfigLoader {
       "worker_rlimit_nofile", "multi_accept", "use", "accept_mutex", "fastcgi_temp_path", "uwsgi_temp_path",
       "scgi_temp_path", "resolver", "resolver_timeout", "client_header_timeout", "client_body_timeout",
       "send_timeout", "reset_timedout_connection", "daemon", "master_process", "include_if_exists",
-      "hash", "ip_hash", "least_conn", "random", "consistent_hash", "vnswrr", "session_sticky",
-      "session_sticky_hide_cookie", "check", "check_http_send", "check_http_expect_alive",
-      "check_keepalive_requests", "check_status", "upstream_by_bgn", "dyups_interface", "sticky", "ntlm",
+      "consistent_hash", "vnswrr", "dyups_interface", "sticky", "ntlm",
       "proxy_ssl_verify", "proxy_ssl_server_name", "http2", "listen_backlog", "stream", "mail");
 
   private final BalancerRegistry registry;
+  private final ContentHandlerRegistry contentHandlers;
   private final Path prefix;
   private final Map<String, Spec> specs = new HashMap<>();
   private GatewayConfig config;
@@ -77,13 +79,31 @@ public final class ConfigLoader {
   /** A plugin's location directive as read, parsed once every upstream is known. */
   private record PluginDirective(ConfigNode node, BalancerProvider provider, ProxySettings settings) {
   }
+  /** The companion directives of the upstream block being read, by the provider owning them. */
+  private Map<BalancerProvider, List<Directive>> companions = Map.of();
 
   /**
    * @param registry the balancer providers that may appear in {@code upstream {}}
    * @param prefix the folder relative log, pid and temp paths are resolved against (nginx's {@code -p})
    */
   public ConfigLoader(BalancerRegistry registry, Path prefix) {
+    this(registry, null, prefix);
+  }
+
+  /** The content handlers on the class path, scanned once and only when a config uses a directive none knows. */
+  private static final class DefaultContentHandlers {
+    static final ContentHandlerRegistry REGISTRY = ContentHandlerRegistry.loadDefault();
+  }
+
+  /**
+   * @param registry the balancer providers that may appear in {@code upstream {}}
+   * @param contentHandlers the plugin content handlers that may appear in {@code location {}}; {@code null}: those
+   *     {@link ContentHandlerRegistry#loadDefault()} finds
+   * @param prefix the folder relative log, pid and temp paths are resolved against (nginx's {@code -p})
+   */
+  public ConfigLoader(BalancerRegistry registry, ContentHandlerRegistry contentHandlers, Path prefix) {
     this.registry = registry;
+    this.contentHandlers = contentHandlers;
     this.prefix = prefix;
     defineDirectives();
     for (BalancerProvider p : registry.providers()) {
@@ -127,6 +147,14 @@ public final class ConfigLoader {
         if (pluginDirectiveOwners.containsKey(node.name())) {
           pluginDirective(node, ctx, target);
           continue;
+        }
+        if (ctx == Ctx.LOCATION && contentHandlers().provider(node.name()) != null) {
+          contentDirective(node, (LocationConfig) target);
+          continue;
+        }
+        if (registry.provider(node.name()) != null || companionOwner(node.name()) != null
+            || contentHandlers().provider(node.name()) != null) {
+          throw node.error("\"" + node.name() + "\" directive is not allowed here");   // a plugin's, elsewhere
         }
         if (NOT_SUPPORTED_YET.contains(node.name())) {
           throw node.error("\"" + node.name() + "\" directive is not supported yet");
@@ -427,12 +455,27 @@ public final class ConfigLoader {
       }
     }
     List<ConfigNode> others = new ArrayList<>();
+    Map<BalancerProvider, List<Directive>> owned = new HashMap<>();
+    Map<BalancerProvider, ConfigNode> firstCompanion = new HashMap<>();
     for (ConfigNode child : n.children()) {
-      if (!(child.name().equals("server") && !child.isBlock())) {
+      BalancerProvider owner = companionOwner(child.name());
+      if (owner != null) {
+        // handed to the owner's directive wherever they stand in the block
+        owned.computeIfAbsent(owner, k -> new ArrayList<>()).add(child.toDirective());
+        firstCompanion.putIfAbsent(owner, child);
+      } else if (!(child.name().equals("server") && !child.isBlock())) {
         others.add(child);
       }
     }
+    companions = owned;
     walk(others, Ctx.UPSTREAM, u);
+    companions = Map.of();
+    for (Map.Entry<BalancerProvider, ConfigNode> e : firstCompanion.entrySet()) {
+      if (u.balancers.stream().noneMatch(step -> step.provider() == e.getKey())) {
+        throw e.getValue().error("\"" + e.getValue().name() + "\" directive needs \"" + e.getKey().policyName()
+            + "\" in the same upstream");
+      }
+    }
     if (u.serverLines.isEmpty()) {
       throw n.error("no servers are inside upstream");
     }
@@ -448,7 +491,7 @@ public final class ConfigLoader {
     }
     ConfigOrError<?> parsed;
     try {
-      parsed = provider.parseConfig(n.toDirective());
+      parsed = provider.parseConfig(n.toDirective(), companions.getOrDefault(provider, List.of()));
     } catch (RuntimeException e) {
       throw n.error("balancer \"" + n.name() + "\" failed to parse its arguments: " + e);
     }
@@ -497,6 +540,46 @@ public final class ConfigLoader {
         d.settings().pluginDirectives = new HashMap<>();
       }
       d.settings().pluginDirectives.put(n.name(), parsed.config());
+    }
+  }
+
+  private ContentHandlerRegistry contentHandlers() {
+    return contentHandlers != null ? contentHandlers : DefaultContentHandlers.REGISTRY;
+  }
+
+  private BalancerProvider companionOwner(String directive) {
+    for (BalancerProvider p : registry.providers()) {
+      if (p.companionDirectives().contains(directive)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** A plugin's content directive ({@code check_status}): the location answers through its handler. */
+  private void contentDirective(ConfigNode n, LocationConfig loc) throws ConfigException {
+    if (loc.content != null) {
+      throw n.error("\"" + n.name() + "\" directive is duplicate");
+    }
+    if (n.isBlock()) {
+      throw n.error("directive \"" + n.name() + "\" is not terminated by \";\"");
+    }
+    ContentHandlerProvider provider = contentHandlers().provider(n.name());
+    ConfigOrError<?> parsed;
+    try {
+      parsed = provider.parseConfig(n.toDirective());
+    } catch (RuntimeException e) {
+      throw n.error("handler \"" + n.name() + "\" failed to parse its arguments: " + e);
+    }
+    if (parsed == null) {
+      throw n.error("handler \"" + n.name() + "\" returned no config");
+    }
+    if (parsed.isError()) {
+      throw parsed.error();
+    }
+    loc.content = provider.newHandler(parsed.config());
+    if (loc.content == null) {
+      throw n.error("handler \"" + n.name() + "\" built nothing");
     }
   }
 
@@ -693,7 +776,12 @@ public final class ConfigLoader {
     }
     server.locations.add(loc);
     walk(n.children(), Ctx.LOCATION, loc);
-    if (!proxyPassNodes.containsKey(loc) && loc.returnStatus == null && loc.upstreamByBgn == null) {
+    if (loc.content != null && (proxyPassNodes.containsKey(loc) || loc.returnStatus != null
+        || loc.upstreamByBgn != null)) {
+      throw n.error("location \"" + pattern + "\" has more than one handler");
+    }
+    if (!proxyPassNodes.containsKey(loc) && loc.returnStatus == null && loc.upstreamByBgn == null
+        && loc.content == null) {
       throw n.error("location \"" + pattern + "\" has no handler: it needs \"proxy_pass\", \"return\" or "
           + "\"upstream_by_bgn\"");
     }

@@ -1,6 +1,7 @@
 package io.xgate.gateway.config;
 
 import io.xgate.spi.ComplexValue;
+import io.xgate.spi.ContentHandler;
 import java.util.regex.Pattern;
 
 /**
@@ -20,6 +21,7 @@ public final class LocationConfig {
   Integer returnStatus;
   ComplexValue returnText;
   ComplexValue upstreamByBgn;
+  ContentHandler content;
   ProxySettings settings = new ProxySettings();
 
   LocationConfig(Match match, String pattern, String file, int line) {
@@ -65,6 +67,11 @@ public final class LocationConfig {
    */
   public ComplexValue upstreamByBgn() {
     return upstreamByBgn;
+  }
+
+  /** A plugin's content handler ({@code check_status}) that answers in place of a proxy, or {@code null}. */
+  public ContentHandler content() {
+    return content;
   }
 
   /** The merged settings (after the config is built). */

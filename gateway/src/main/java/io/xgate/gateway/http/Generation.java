@@ -26,6 +26,7 @@ public final class Generation {
   private final Map<String, VirtualHosts> hostsByListen = new LinkedHashMap<>();
   private final Map<String, Listen> listens = new LinkedHashMap<>();
   private final Map<String, LogFile> logFiles;
+  private final long number;
 
   /**
    * @param config the validated config
@@ -34,6 +35,15 @@ public final class Generation {
    */
   public Generation(GatewayConfig config, UpstreamRegistry upstreams, Map<String, LogFile> openLogs)
       throws IOException {
+    this(config, upstreams, openLogs, 1);
+  }
+
+  /**
+   * @param number 1 for the config loaded at start, +1 per reload (plugin content handlers show it)
+   */
+  public Generation(GatewayConfig config, UpstreamRegistry upstreams, Map<String, LogFile> openLogs, long number)
+      throws IOException {
+    this.number = number;
     this.config = config;
     this.upstreams = upstreams;
     Map<String, List<VirtualHosts.Host>> byKey = new LinkedHashMap<>();
@@ -65,6 +75,11 @@ public final class Generation {
       }
     }
     this.logFiles = logs;
+  }
+
+  /** 1 for the config loaded at start, +1 per reload. */
+  public long number() {
+    return number;
   }
 
   public GatewayConfig config() {

@@ -27,10 +27,14 @@ import io.xgate.gateway.proxy.RequestVariables;
 import io.xgate.gateway.proxy.ResponseHeaders;
 import io.xgate.gateway.upstream.LeaseRegistry;
 import io.xgate.gateway.upstream.Upstream;
+import io.xgate.spi.Balancer;
 import io.xgate.spi.BalancerRegistry;
+import io.xgate.spi.ContentRequest;
+import io.xgate.spi.ContentResponse;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -201,6 +205,10 @@ public final class ServerVerticle extends VerticleBase {
         }
       }
     }
+    if (loc.content() != null) {
+      content(req, loc, vars, g);
+      return;
+    }
     if (loc.returnStatus() != null) {
       returnResponse(req, loc, vars, g);
       return;
@@ -306,6 +314,26 @@ public final class ServerVerticle extends VerticleBase {
       }
     }
     finish(req, status, body, loc.settings(), vars, g);
+  }
+
+  /** A plugin's content handler ({@code check_status}) answers the request. */
+  private void content(HttpServerRequest req, LocationConfig loc, RequestVariables vars, Generation g) {
+    Map<String, Balancer> upstreams = new LinkedHashMap<>();
+    g.upstreams().all().forEach((name, u) -> upstreams.put(name, u.balancer()));
+    ContentRequest request = ContentRequest.of(req.method().name(), vars, upstreams, g.number());
+    ContentResponse r;
+    try {
+      r = loc.content().handle(request);
+    } catch (RuntimeException e) {
+      errorLog.error("content handler of " + loc + " failed: " + e);
+      r = ContentResponse.errorPage(500);
+    }
+    if (r.errorPage()) {
+      plainStatus(req, r.status(), loc.settings(), vars, g);
+      return;
+    }
+    r.headers().forEach((name, value) -> req.response().headers().set(name, value));
+    finish(req, r.status(), r.body(), loc.settings(), vars, g);
   }
 
   /** {@code upstream_by_bgn}: the peer choice instead of a proxied response ({@link PeerChoice}). */

@@ -16,6 +16,7 @@ import io.xgate.spi.RoundRobin;
 import io.xgate.spi.SharedHealth;
 import io.xgate.spi.TimeSource;
 import io.xgate.spi.UpstreamContext;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,9 +30,12 @@ import java.util.Map;
 public final class UpstreamRegistry implements AutoCloseable {
 
   private final Map<String, Upstream> upstreams;
+  /** Every balancer of every chain, outermost first: each one is retired and closed, not only the outermost. */
+  private final List<Balancer> links;
 
-  private UpstreamRegistry(Map<String, Upstream> upstreams) {
+  private UpstreamRegistry(Map<String, Upstream> upstreams, List<Balancer> links) {
     this.upstreams = upstreams;
+    this.links = links;
   }
 
   /**
@@ -49,8 +53,9 @@ public final class UpstreamRegistry implements AutoCloseable {
     }
     Map<String, Upstream> out = new LinkedHashMap<>();
     AddressHealth health = new AddressHealth();
+    List<Balancer> links = new ArrayList<>();
     for (UpstreamConfig u : config.upstreams().values()) {
-      Balancer chain = chain(root, u, time, vertx, u.sharedHealth() ? health : SharedHealth.NONE);
+      Balancer chain = chain(root, u, time, vertx, u.sharedHealth() ? health : SharedHealth.NONE, links);
       out.put(u.name(), new Upstream(u.name(), chain, u.keepalive(), u.keepaliveTimeoutMs(),
           u.keepaliveRequests()));
     }
@@ -67,11 +72,11 @@ public final class UpstreamRegistry implements AutoCloseable {
       }
     }
     health.seal();
-    return new UpstreamRegistry(out);
+    return new UpstreamRegistry(out, links);
   }
 
   private static Balancer chain(BalancerProvider root, UpstreamConfig u, TimeSource time, Vertx vertx,
-      SharedHealth health) throws ConfigException {
+      SharedHealth health, List<Balancer> links) throws ConfigException {
     Balancer base = root.newBalancer(new Context(u.name(), u.peers(), null, null, time, vertx, health), null);
     if (!(base instanceof RoundRobin rr)) {
       throw new ConfigException("the \"" + BalancerProvider.ROUND_ROBIN + "\" provider "
@@ -81,6 +86,7 @@ public final class UpstreamRegistry implements AutoCloseable {
       shared.join(rr);
     }
     Balancer current = rr;
+    links.add(rr);
     for (UpstreamConfig.BalancerStep step : u.balancers()) {
       try {
         current = step.provider().newBalancer(new Context(u.name(), u.peers(), current, rr, time, vertx, health),
@@ -91,6 +97,7 @@ public final class UpstreamRegistry implements AutoCloseable {
       if (current == null) {
         throw step.directive().error("balancer \"" + step.provider().policyName() + "\" built nothing");
       }
+      links.add(current);
     }
     return current;
   }
@@ -104,13 +111,33 @@ public final class UpstreamRegistry implements AutoCloseable {
     return upstreams;
   }
 
+  /** {@link Balancer#retire()} on every balancer: a reload has replaced this generation. */
+  public void retire() {
+    for (int i = links.size() - 1; i >= 0; i--) {
+      try {
+        links.get(i).retire();
+      } catch (RuntimeException ignored) {
+        // a plugin's failure must not stop the others
+      }
+    }
+  }
+
   @Override
   public void close() {
-    for (Upstream u : upstreams.values()) {
+    for (int i = links.size() - 1; i >= 0; i--) {
       try {
-        u.balancer().close();
+        links.get(i).close();
       } catch (RuntimeException ignored) {
         // a plugin's close failure must not stop the others
+      }
+    }
+    for (Upstream u : upstreams.values()) {
+      if (!links.contains(u.balancer())) {
+        try {
+          u.balancer().close();   // an implicit proxy_pass upstream
+        } catch (RuntimeException ignored) {
+          // as above
+        }
       }
     }
   }
