@@ -1,5 +1,6 @@
 package io.xgate.spi;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -39,6 +40,7 @@ public final class Peer {
   private long accessed;
   private long checked;
   private volatile boolean healthDown;
+  private volatile Peer[] healthSharers = new Peer[0];
 
   /**
    * @param server the server's address as written in the config ({@code backend.local:8080})
@@ -199,14 +201,33 @@ public final class Peer {
    * {@link PeerGroup#healthChanges()} after the flag is written.
    */
   public void healthDown(boolean value) {
+    if (setHealthDown(value)) {
+      for (Peer p : healthSharers) {
+        p.setHealthDown(value);
+      }
+    }
+  }
+
+  private boolean setHealthDown(boolean value) {
     if (healthDown == value) {
-      return;
+      return false;
     }
     healthDown = value;
     PeerGroup g = group;
     if (g != null) {
       g.healthChanged();
     }
+    return true;
+  }
+
+  /**
+   * Makes {@code others} (the same address in other upstreams that share health, {@link SharedHealth}) follow this
+   * peer's health-check state: each change of {@link #healthDown(boolean)} here is written there too, so an upstream
+   * without a check of its own sees what another upstream's check found. Set by the gateway once every upstream of a
+   * config is built; replaces any earlier list.
+   */
+  public void shareHealthWith(List<Peer> others) {
+    healthSharers = others.toArray(new Peer[0]);
   }
 
   /**

@@ -40,7 +40,7 @@ class SharedHealthTest {
   private int port;
 
   @BeforeEach
-  void startOriginAndGateway() throws Exception {
+  void startOrigin() throws Exception {
     origin = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     origin.createContext("/", exchange -> {
       byte[] body = "live".getBytes(StandardCharsets.UTF_8);
@@ -51,11 +51,15 @@ class SharedHealthTest {
     origin.start();
     live = "127.0.0.1:" + origin.getAddress().getPort();
     dead = "127.0.0.1:" + freePort();   // nothing listens there: connection refused
+  }
+
+  /** Upstreams a and b (health shared) and own ({@code shared_health off}) list the same dead and live servers. */
+  private void start(String checkOfA) throws Exception {
     String servers = " server " + dead + "; server " + live + "; ";
     port = freePort();
     Path conf = temp.resolve("xgate.conf");
     Files.writeString(conf, "error_log " + temp.resolve("error.log") + " info;\nhttp {\n access_log off;\n"
-        + " upstream a {" + servers + "}\n"
+        + " upstream a {" + checkOfA + servers + "}\n"
         + " upstream b {" + servers + "}\n"
         + " upstream own { shared_health off;" + servers + "}\n"
         + " server { listen 127.0.0.1:" + port + ";\n"
@@ -77,6 +81,7 @@ class SharedHealthTest {
 
   @Test
   void aPeerOneUpstreamFoundDeadIsSkippedByAnotherListingTheSameAddress() throws Exception {
+    start("");
     assertThat(tried("/a")).as("a finds the dead peer itself").isEqualTo(dead + ", " + live);
     assertThat(tried("/b")).as("b never tries it: a's failure counts against b's max_fails=1").isEqualTo(live);
     assertThat(tried("/b")).isEqualTo(live);
@@ -85,6 +90,7 @@ class SharedHealthTest {
 
   @Test
   void anUpstreamWithSharedHealthOffNeitherLearnsNorTells() throws Exception {
+    start("");
     assertThat(tried("/a")).isEqualTo(dead + ", " + live);
     assertThat(tried("/own")).as("own keeps nginx's per-upstream state").isEqualTo(dead + ", " + live);
     assertThat(tried("/own")).isEqualTo(live);
@@ -93,8 +99,28 @@ class SharedHealthTest {
 
   @Test
   void failuresFoundByAnOptedOutUpstreamStayThere() throws Exception {
+    start("");
     assertThat(tried("/own")).isEqualTo(dead + ", " + live);
     assertThat(tried("/a")).isEqualTo(dead + ", " + live);
+  }
+
+  @Test
+  void anActiveCheckOfOneUpstreamHoldsTheAddressDownForEveryUpstreamSharingIt() throws Exception {
+    start(" check interval=100 rise=1 fall=1 timeout=500 type=tcp;");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    String first = null;
+    while (System.nanoTime() < deadline) {   // servers start down until their first rise, as in Tengine
+      first = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/a")).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode() == 200 ? "up" : null;
+      if (first != null) {
+        break;
+      }
+      Thread.sleep(50);
+    }
+    assertThat(first).as("the check let the live server up").isEqualTo("up");
+    assertThat(tried("/b")).as("b has no check, yet never tries what a's check holds down").isEqualTo(live);
+    assertThat(tried("/b")).isEqualTo(live);
+    assertThat(tried("/own")).as("own keeps its own view: it finds the dead server itself").isEqualTo(dead + ", " + live);
   }
 
   private String tried(String uri) throws Exception {

@@ -394,7 +394,7 @@ final class VectorReplay {
         if (wait > 0) {
           TimeUnit.NANOSECONDS.sleep(wait);
         }
-        out.add(sendOne(proxyPort, i, req));
+        out.add(sendOne(proxyPort, i, req, "golden"));
       }
       return out;
     } finally {
@@ -480,9 +480,9 @@ final class VectorReplay {
     List<String> mismatches = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       Result g = got.get(i);
-      if (g.tried() == null && g.error() == null) {
-        g = new Result(g.servedBy(), List.of(), g.status(), null);   // no X-Upstream-Addr: nothing tried
-      }
+      // the timelines compare peers, statuses and cookies set, not the Cookie a backend received
+      g = new Result(g.servedBy(), g.tried() == null && g.error() == null ? List.of() : g.tried(), g.status(),
+          g.setCookie(), g.error());   // no X-Upstream-Addr: nothing tried
       if (g.equals(want[i])) {
         continue;
       }
@@ -558,7 +558,7 @@ final class VectorReplay {
         old.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       }
       if (!kind.equals("refused")) {
-        running.put(addr, startBackend(vertx, addr, kind));
+        running.put(addr, startBackend(vertx, addr, kind, true));
       }
     }
   }

@@ -11,11 +11,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Passive health shared per peer address by the upstreams of one config ({@code shared_health on}, the default):
+ * Health shared per peer address by the upstreams of one config ({@code shared_health on}, the default):
  * when an upstream accounts a failed attempt on {@code 10.0.0.7:80}, every other sharing upstream that lists
  * {@code 10.0.0.7:80} counts the same failure against its own {@code max_fails}/{@code fail_timeout}, so it stops
  * sending there too; a success clears them as nginx's trial pick does. Each upstream keeps its own limits, weights
- * and connection counts: only the outcomes travel.
+ * and connection counts: only the outcomes travel. An active health check's verdict on the address
+ * ({@link Peer#healthDown(boolean)}) is followed by every sharing upstream's peer of it
+ * ({@link Peer#shareHealthWith}), whether that upstream checks it or not.
  *
  * <p>Built while the upstreams are, then read-only: {@link #accounted} may run on any event loop.
  */
@@ -51,6 +53,25 @@ final class AddressHealth implements SharedHealth {
     });
     byAddress = Map.copyOf(shared);
     building.clear();
+    // active checks: each peer of a shared address follows the health-check state of the others
+    for (Member[] members : byAddress.values()) {
+      boolean anyDown = false;
+      for (Member m : members) {
+        anyDown |= m.peer().healthDown();
+      }
+      for (Member m : members) {
+        List<Peer> others = new ArrayList<>();
+        for (Member o : members) {
+          if (o != m) {
+            others.add(o.peer());
+          }
+        }
+        m.peer().shareHealthWith(others);
+        if (anyDown) {
+          m.peer().healthDown(true);   // a check already holds the address down (its state carried over a reload)
+        }
+      }
+    }
   }
 
   @Override
