@@ -71,7 +71,11 @@ final class ConsistentHashBalancer implements Balancer {
 
   @Override
   public Selection select(RequestView request) {
-    long keyHash = MurmurHash2.hash(key.evaluate(request).getBytes(StandardCharsets.UTF_8));
+    return select(MurmurHash2.hash(key.evaluate(request).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** The selection of a request whose key hashes to {@code keyHash}. */
+  Selection select(long keyHash) {
     return new ConsistentHashSelection(keyHash, ring.find(keyHash));
   }
 
