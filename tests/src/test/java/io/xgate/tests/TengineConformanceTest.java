@@ -62,14 +62,7 @@ class TengineConformanceTest {
     } finally {
       System.clearProperty(PIN);
     }
-    List<String> mismatches = new ArrayList<>();
-    for (int i = 0; i < got.size(); i++) {
-      VectorReplay.Result want = VectorReplay.expected(vector, i);
-      if (!want.equals(got.get(i))) {
-        mismatches.add("#" + i + " " + vector.getJsonArray("requests").getJsonObject(i).getString("uri")
-            + ": got " + got.get(i) + ", expected " + want);
-      }
-    }
+    List<String> mismatches = VectorReplay.mismatches(vector, got);
     assertThat(mismatches).as(name + " (" + workers + " workers)").isEmpty();
     assertThat(got).hasSize(vector.getJsonArray("expect").size());
   }

@@ -41,6 +41,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class ConsistentHashBalancer implements Balancer {
 
+  private final Balancer base;
   private final PeerGroup peers;
   private final Peer[] peerArray;
   private final ComplexValue key;
@@ -55,7 +56,12 @@ final class ConsistentHashBalancer implements Balancer {
   private final boolean[] downCleared;
   private int removedCount;
 
-  ConsistentHashBalancer(PeerGroup peers, ComplexValue key, TimeSource time) {
+  /**
+   * @param base the chain built before this balancer: not used for picking (Tengine's module does not build on
+   *     round robin), only closed with this one, so that what it started (a health check's probes) stops
+   */
+  ConsistentHashBalancer(Balancer base, PeerGroup peers, ComplexValue key, TimeSource time) {
+    this.base = base;
     this.peers = peers;
     this.peerArray = peers.peers().toArray(new Peer[0]);
     this.key = key;
@@ -82,6 +88,13 @@ final class ConsistentHashBalancer implements Balancer {
   @Override
   public PeerGroup peers() {
     return peers;
+  }
+
+  @Override
+  public void close() {
+    if (base != null) {
+      base.close();
+    }
   }
 
   /** The ring (tests). */

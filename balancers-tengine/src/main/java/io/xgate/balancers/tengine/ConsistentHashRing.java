@@ -1,5 +1,6 @@
 package io.xgate.balancers.tengine;
 
+import io.xgate.spi.ConfigValues;
 import io.xgate.spi.Peer;
 import io.xgate.spi.PeerGroup;
 import java.nio.charset.StandardCharsets;
@@ -83,17 +84,7 @@ final class ConsistentHashRing {
 
   /** The value of an {@code id=} parameter usable as a seed, or -1. */
   static long parseId(String id) {
-    if (id == null || id.isEmpty() || id.length() > 18) {
-      return -1;
-    }
-    long value = 0;
-    for (int i = 0; i < id.length(); i++) {
-      char c = id.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-      value = value * 10 + (c - '0');
-    }
+    long value = id == null ? -1 : ConfigValues.parseNumber(id);
     return value <= 65535 ? value : -1;
   }
 

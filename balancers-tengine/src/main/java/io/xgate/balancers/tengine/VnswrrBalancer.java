@@ -22,6 +22,7 @@ import java.util.function.IntUnaryOperator;
  */
 final class VnswrrBalancer implements Balancer {
 
+  private final Balancer base;
   private final RoundRobin rr;
   private final PeerGroup peers;
   private final ReentrantLock lock;
@@ -29,9 +30,11 @@ final class VnswrrBalancer implements Balancer {
   private final VirtualNodeTable backup;
 
   /**
+   * @param base the chain built before this balancer, closed with it (picks build on {@code rr})
    * @param start the walk's {@code init} for a group of that many peers (Tengine: {@code random() % n})
    */
-  VnswrrBalancer(RoundRobin rr, PeerGroup peers, int maxInit, IntUnaryOperator start) {
+  VnswrrBalancer(Balancer base, RoundRobin rr, PeerGroup peers, int maxInit, IntUnaryOperator start) {
+    this.base = base;
     this.rr = rr;
     this.peers = peers;
     this.lock = peers.lock();
@@ -53,6 +56,13 @@ final class VnswrrBalancer implements Balancer {
   @Override
   public PeerGroup peers() {
     return peers;
+  }
+
+  @Override
+  public void close() {
+    if (base != null) {
+      base.close();
+    }
   }
 
   private VirtualNodeTable tableOf(PeerGroup group) {

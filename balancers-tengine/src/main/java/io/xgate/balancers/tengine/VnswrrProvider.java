@@ -54,7 +54,8 @@ public final class VnswrrProvider extends BalancerProvider {
 
   @Override
   public Balancer newBalancer(UpstreamContext upstream, Object config) {
-    return new VnswrrBalancer(upstream.roundRobin(), upstream.peers(), ((Config) config).maxInit(), start());
+    return new VnswrrBalancer(upstream.base(), upstream.roundRobin(), upstream.peers(), ((Config) config).maxInit(),
+        start());
   }
 
   /** Tengine's random start, or the pinned one. */
