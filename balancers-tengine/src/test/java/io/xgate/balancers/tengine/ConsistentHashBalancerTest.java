@@ -66,6 +66,53 @@ class ConsistentHashBalancerTest {
     }
   }
 
+  /** Requests of the Tengine 3.2.0 recordings, one per server. */
+  @Test
+  void recordedRequestsGoWhereTengineSentThem() {
+    TestChains.Chain uris = TestChains.build(FIVE.replace(" fail_timeout=3s", ""), new TestChains.Clock(0));
+    assertThat(uris.request(uri("/"), Set.of())).containsExactly("127.0.0.1:19104");
+    assertThat(uris.request(uri("/?"), Set.of())).containsExactly("127.0.0.1:19102");
+    assertThat(uris.request(uri("/a?x=1&y=2"), Set.of())).containsExactly("127.0.0.1:19103");
+    assertThat(uris.request(uri("/search?q=user+CamelCase&page=3"), Set.of())).containsExactly("127.0.0.1:19105");
+    assertThat(uris.request(uri("/x/5469846.css"), Set.of())).containsExactly("127.0.0.1:19101");
+
+    TestChains.Chain ids = TestChains.build("""
+        upstream u {
+          consistent_hash $request_uri;
+          server 127.0.0.1:19131 id=1001 weight=2;
+          server 127.0.0.1:19132 id=1002 weight=1;
+          server 127.0.0.1:19133 id=70000 weight=3;
+          server 127.0.0.1:19134 id=abc weight=1;
+          server 127.0.0.1:19135 weight=2;
+        }
+        """, new TestChains.Clock(0));
+    assertThat(ids.request(uri("/"), Set.of())).containsExactly("127.0.0.1:19133");
+    assertThat(ids.request(uri("/index.html"), Set.of())).containsExactly("127.0.0.1:19135");
+    assertThat(ids.request(uri("/a?y=2&x=1"), Set.of())).containsExactly("127.0.0.1:19131");
+    assertThat(ids.request(uri("/long-kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk/419.jpg"), Set.of()))
+        .containsExactly("127.0.0.1:19134");
+    assertThat(ids.request(uri("/p/575?item=v1"), Set.of())).containsExactly("127.0.0.1:19132");
+
+    TestChains.Chain down = TestChains.build("""
+        upstream u {
+          consistent_hash $request_uri;
+          server 127.0.0.1:19141 weight=2;
+          server 127.0.0.1:19142 weight=3 down;
+          server 127.0.0.1:19143 weight=1;
+          server 127.0.0.1:19144 weight=2 down;
+          server 127.0.0.1:19145 weight=1;
+        }
+        """, new TestChains.Clock(0));
+    for (int i = 0; i < 100; i++) {
+      down.request(uri("/k/" + i), Set.of());   // as in the recording, both down servers are off the ring by now
+    }
+    assertThat(down.request(uri("/edge/12"), Set.of())).containsExactly("127.0.0.1:19145");
+    assertThat(down.request(uri("/edge/10"), Set.of())).containsExactly("127.0.0.1:19143");
+    assertThat(down.request(uri("/edge/13"), Set.of())).containsExactly("127.0.0.1:19143");
+    assertThat(down.request(uri("/edge/7"), Set.of())).containsExactly("127.0.0.1:19145");
+    assertThat(down.request(uri("/edge/1"), Set.of())).containsExactly("127.0.0.1:19141");
+  }
+
   @Test
   void anEmptyKeyHashesToZeroAndTakesTheLowestPoint() {
     TestChains.Chain chain = TestChains.build(FIVE.replace("$request_uri", "$arg_x"), new TestChains.Clock(0));
