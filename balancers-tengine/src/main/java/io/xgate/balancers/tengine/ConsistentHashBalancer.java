@@ -6,7 +6,9 @@ import io.xgate.spi.Outcome;
 import io.xgate.spi.Peer;
 import io.xgate.spi.PeerGroup;
 import io.xgate.spi.RequestView;
+import io.xgate.spi.RoundRobin;
 import io.xgate.spi.Selection;
+import io.xgate.spi.SharedHealth;
 import io.xgate.spi.TimeSource;
 import java.nio.charset.StandardCharsets;
 import java.util.BitSet;
@@ -35,6 +37,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *       and with an empty {@code $upstream_addr}; so does one that finds no live point at all.</li>
  * </ul>
  *
+ * <p>Outcomes are handed to {@link SharedHealth} like the round-robin base's, so upstreams listing the same address
+ * learn of its failures; failures they share arrive through the base's {@link RoundRobin#observed} and count in
+ * {@code fails} here too.
+ *
  * <p>Costs: the ring is immutable and the key's point is found before the lock is taken (O(log P) for P points);
  * under the group's lock a request pays O(R) for the R removed peers (their restoration check) and, only when the
  * point's owner is unavailable, O(points of that peer + P/64) per fallback step.
@@ -42,6 +48,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class ConsistentHashBalancer implements Balancer {
 
   private final Balancer base;
+  private final RoundRobin rr;
+  private final SharedHealth sharedHealth;
   private final PeerGroup peers;
   private final Peer[] peerArray;
   private final ComplexValue key;
@@ -59,9 +67,14 @@ final class ConsistentHashBalancer implements Balancer {
   /**
    * @param base the chain built before this balancer: not used for picking (Tengine's module does not build on
    *     round robin), only closed with this one, so that what it started (a health check's probes) stops
+   * @param rr the chain's round-robin base, in whose name outcomes are shared
+   * @param sharedHealth where the outcome of every attempt goes, for the upstreams listing the same address
    */
-  ConsistentHashBalancer(Balancer base, PeerGroup peers, ComplexValue key, TimeSource time) {
+  ConsistentHashBalancer(Balancer base, RoundRobin rr, SharedHealth sharedHealth, PeerGroup peers, ComplexValue key,
+      TimeSource time) {
     this.base = base;
+    this.rr = rr;
+    this.sharedHealth = sharedHealth;
     this.peers = peers;
     this.peerArray = peers.peers().toArray(new Peer[0]);
     this.key = key;
@@ -216,6 +229,7 @@ final class ConsistentHashBalancer implements Balancer {
           lock.unlock();
         }
       }
+      sharedHealth.accounted(rr, peer, outcome);
     }
 
     @Override

@@ -56,6 +56,7 @@ public final class ConsistentHashProvider extends BalancerProvider {
 
   @Override
   public Balancer newBalancer(UpstreamContext upstream, Object config) {
-    return new ConsistentHashBalancer(upstream.base(), upstream.peers(), (ComplexValue) config, upstream.time());
+    return new ConsistentHashBalancer(upstream.base(), upstream.roundRobin(), upstream.sharedHealth(), upstream.peers(),
+        (ComplexValue) config, upstream.time());
   }
 }

@@ -7,6 +7,7 @@ import io.xgate.spi.Peer;
 import io.xgate.spi.RequestView;
 import io.xgate.spi.Selection;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -142,6 +143,17 @@ class ConsistentHashBalancerTest {
     // now 2 > 1: removed, and the request falls back
     List<String> third = chain.request(uri(uri), Set.of(refusing));
     assertThat(third).hasSize(1).doesNotContain(refusing);
+  }
+
+  @Test
+  void outcomesAreSharedWithTheUpstreamsListingTheSameAddress() {
+    List<String> told = new ArrayList<>();
+    TestChains.Chain chain = TestChains.build(FIVE, new TestChains.Clock(0),
+        (from, peer, outcome) -> told.add(peer.name() + " " + outcome));
+    String refusing = "127.0.0.1:19103";
+    chain.request(uri(uriOn(chain, refusing, 0)), Set.of(refusing));
+    chain.request(uri(uriOn(chain, "127.0.0.1:19101", 0)), Set.of());
+    assertThat(told).containsExactly(refusing + " FAILURE", "127.0.0.1:19101 SUCCESS");
   }
 
   @Test
