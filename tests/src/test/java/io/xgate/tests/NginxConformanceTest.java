@@ -54,14 +54,7 @@ class NginxConformanceTest {
     JsonObject vector = VectorReplay.load("/conformance/nginx/" + name + ".json");
     Path wd = Files.createDirectories(temp.resolve(name + "-" + workers));
     List<VectorReplay.Result> got = VectorReplay.run(vector, workers, wd, freePort());
-    List<String> mismatches = new ArrayList<>();
-    for (int i = 0; i < got.size(); i++) {
-      VectorReplay.Result want = VectorReplay.expected(vector, i);
-      if (!want.equals(got.get(i))) {
-        mismatches.add("#" + i + " " + vector.getJsonArray("requests").getJsonObject(i).getString("uri")
-            + ": got " + got.get(i) + ", expected " + want);
-      }
-    }
+    List<String> mismatches = VectorReplay.mismatches(vector, got);
     assertThat(mismatches).as(name + " (" + workers + " workers)").isEmpty();
     assertThat(got).hasSize(vector.getJsonArray("expect").size());
   }

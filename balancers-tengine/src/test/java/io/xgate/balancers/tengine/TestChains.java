@@ -12,6 +12,7 @@ import io.xgate.spi.Peer;
 import io.xgate.spi.PeerGroup;
 import io.xgate.spi.RoundRobin;
 import io.xgate.spi.Selection;
+import io.xgate.spi.SharedHealth;
 import io.xgate.spi.TimeSource;
 import io.xgate.spi.UpstreamContext;
 import java.util.ArrayList;
@@ -92,6 +93,11 @@ final class TestChains {
 
   /** The chain of {@code block} ({@code upstream NAME { ... }}, one directive per line). */
   static Chain build(String block, TimeSource time) {
+    return build(block, time, SharedHealth.NONE);
+  }
+
+  /** The chain of {@code block}, telling {@code health} the outcomes as the gateway's shared health is told. */
+  static Chain build(String block, TimeSource time, SharedHealth health) {
     String name = "u";
     List<Peer> primary = new ArrayList<>();
     List<Peer> backup = new ArrayList<>();
@@ -119,7 +125,7 @@ final class TestChains {
     }
     PeerGroup group = new PeerGroup(name, primary, backup.isEmpty() ? null : new PeerGroup(name, backup, null));
     RoundRobin rr = (RoundRobin) REGISTRY.provider(BalancerProvider.ROUND_ROBIN)
-        .newBalancer(context(name, group, null, null, time), null);
+        .newBalancer(context(name, group, null, null, time, health), null);
     Balancer current = rr;
     for (Directive d : directives) {
       BalancerProvider provider = REGISTRY.provider(d.name());
@@ -127,7 +133,7 @@ final class TestChains {
       if (config.isError()) {
         throw new IllegalArgumentException(config.error().getMessage());
       }
-      current = provider.newBalancer(context(name, group, current, rr, time), config.config());
+      current = provider.newBalancer(context(name, group, current, rr, time, health), config.config());
     }
     return new Chain(current, group);
   }
@@ -163,7 +169,7 @@ final class TestChains {
   }
 
   private static UpstreamContext context(String name, PeerGroup group, Balancer base, RoundRobin rr,
-      TimeSource time) {
+      TimeSource time, SharedHealth health) {
     return new UpstreamContext() {
       @Override
       public String name() {
@@ -193,6 +199,11 @@ final class TestChains {
       @Override
       public Vertx vertx() {
         return null;
+      }
+
+      @Override
+      public SharedHealth sharedHealth() {
+        return health;
       }
     };
   }

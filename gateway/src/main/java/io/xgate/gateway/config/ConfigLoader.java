@@ -61,7 +61,7 @@ public final class ConfigLoader {
       "worker_rlimit_nofile", "multi_accept", "use", "accept_mutex", "fastcgi_temp_path", "uwsgi_temp_path",
       "scgi_temp_path", "resolver", "resolver_timeout", "client_header_timeout", "client_body_timeout",
       "send_timeout", "reset_timedout_connection", "daemon", "master_process", "include_if_exists",
-      "consistent_hash", "vnswrr", "dyups_interface", "sticky", "ntlm",
+      "dyups_interface", "sticky", "ntlm",
       "proxy_ssl_verify", "proxy_ssl_server_name", "http2", "listen_backlog", "stream", "mail");
 
   private final BalancerRegistry registry;
