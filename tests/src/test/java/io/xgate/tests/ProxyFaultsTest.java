@@ -197,6 +197,16 @@ class ProxyFaultsTest {
   }
 
   @Test
+  void aPluginWhoseSelectionThrowsGets500NotAHang() throws Exception {
+    int healthy = healthyOrigin();
+    int port = startGateway("test_throwing_hook next; server 127.0.0.1:" + healthy + ";", "");
+    assertThat(get(port, "/")).startsWith("HTTP/1.1 500 ");
+    assertThat(healthyRequests).hasValue(0);
+    assertThat(Files.readString(temp.resolve("error.log")))
+        .contains("balancer selection of upstream \"u\" failed on /: java.lang.IllegalStateException: plugin bug in next()");
+  }
+
+  @Test
   void aPluginWhoseResponseHookThrowsGets500NotAHang() throws Exception {
     int healthy = healthyOrigin();
     int port = startGateway("test_throwing_hook response; server 127.0.0.1:" + healthy + ";", "");

@@ -13,8 +13,8 @@ import io.xgate.spi.Selection;
 import io.xgate.spi.UpstreamContext;
 
 /**
- * A buggy third-party balancer for tests: {@code test_throwing_hook request|response;} throws from the named header
- * hook. Found through ServiceLoader like any plugin (test resources' META-INF/services).
+ * A buggy third-party balancer for tests: {@code test_throwing_hook request|response|next;} throws from the named
+ * header hook, or from {@link Selection#next()}. Found through ServiceLoader like any plugin (test resources' META-INF/services).
  */
 public final class ThrowingHookProvider extends BalancerProvider {
 
@@ -25,8 +25,8 @@ public final class ThrowingHookProvider extends BalancerProvider {
 
   @Override
   public ConfigOrError<?> parseConfig(Directive d) {
-    if (d.args().size() != 1 || !(d.args().get(0).equals("request") || d.args().get(0).equals("response"))) {
-      return ConfigOrError.error(d.error("\"test_throwing_hook\" takes request or response"));
+    if (d.args().size() != 1 || !java.util.Set.of("request", "response", "next").contains(d.args().get(0))) {
+      return ConfigOrError.error(d.error("\"test_throwing_hook\" takes request, response or next"));
     }
     return ConfigOrError.of(d.args().get(0));
   }
@@ -34,6 +34,7 @@ public final class ThrowingHookProvider extends BalancerProvider {
   @Override
   public Balancer newBalancer(UpstreamContext upstream, Object config) {
     boolean onRequest = config.equals("request");
+    boolean onNext = config.equals("next");
     Balancer base = upstream.base();
     return new Balancer() {
       @Override
@@ -42,6 +43,9 @@ public final class ThrowingHookProvider extends BalancerProvider {
         return new Selection() {
           @Override
           public Peer next() {
+            if (onNext) {
+              throw new IllegalStateException("plugin bug in next()");
+            }
             return s.next();
           }
 
@@ -64,7 +68,7 @@ public final class ThrowingHookProvider extends BalancerProvider {
 
           @Override
           public void onResponseHeaders(Peer peer, int status, MultiMap headers) {
-            if (!onRequest) {
+            if (!onRequest && !onNext) {
               throw new IllegalStateException("plugin bug in the response hook");
             }
           }

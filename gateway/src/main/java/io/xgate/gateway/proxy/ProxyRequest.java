@@ -170,7 +170,12 @@ public final class ProxyRequest {
   }
 
   private void openSelection() {
-    selection = upstream.balancer().select(vars);
+    try {
+      selection = upstream.balancer().select(vars);
+    } catch (RuntimeException e) {
+      pluginFailed("select", e);
+      return;
+    }
     int confTries = settings.nextUpstreamTries();
     triesLeft = selection.tries();
     if (confTries > 0 && triesLeft > confTries) {
@@ -183,7 +188,13 @@ public final class ProxyRequest {
   // ------------------------------------------------------------------ phase 1: select a peer
 
   private void selectPeer() {
-    Peer p = selection.next();
+    Peer p;
+    try {
+      p = selection.next();
+    } catch (RuntimeException e) {
+      pluginFailed("selection", e);   // no peer was handed out: nothing to report
+      return;
+    }
     if (p == null) {
       vars.attempts.add(UpstreamAttempt.noLivePeer(selection.noPeerName(upstream.name())));
       finalizeWithStatus(502);
@@ -568,7 +579,11 @@ public final class ProxyRequest {
     Peer p = peer;
     peer = null;
     if (p != null) {
-      selection.report(p, outcome);
+      try {
+        selection.report(p, outcome);
+      } catch (RuntimeException e) {
+        errors.accept("balancer of upstream \"" + upstream.name() + "\" failed to take a report: " + e);
+      }
       triesLeft = Math.min(triesLeft - 1, selection.tries());
       if (triesLeft < 0) {
         triesLeft = 0;
@@ -640,7 +655,13 @@ public final class ProxyRequest {
   private void hookFailed(RuntimeException e) {
     attempt.responseNanos = System.nanoTime() - attempt.startNanos;
     finishAttempt(Outcome.SUCCESS);
-    errors.accept("balancer hook of upstream \"" + upstream.name() + "\" failed on " + request.uri() + ": " + e);
+    pluginFailed("hook", e);
+  }
+
+  /** A balancer plugin threw (a bug in it): the client gets 500 and the error log says which upstream and why. */
+  private void pluginFailed(String where, RuntimeException e) {
+    errors.accept("balancer " + where + " of upstream \"" + upstream.name() + "\" failed on " + request.uri() + ": "
+        + e);
     finalizeWithStatus(500);
   }
 
