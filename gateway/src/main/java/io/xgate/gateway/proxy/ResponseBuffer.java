@@ -62,8 +62,8 @@ final class ResponseBuffer {
   private AsyncFile file;
   private boolean fileOpening;
   /** Spilled bytes waiting for the file to open, with their offsets. */
-  private final ArrayDeque<Object[]> unopenedWrites = new ArrayDeque<>();
-  private final ArrayDeque<FileWrite> fileWrites = new ArrayDeque<>();
+  private ArrayDeque<Object[]> unopenedWrites;   // created at the first spill: most responses never spill
+  private ArrayDeque<FileWrite> fileWrites;
   private long fileLength;
   private long fileReadable;
   /** Bytes handed to the file but not yet written (held in memory until then), counted against memoryLimit. */
@@ -149,7 +149,9 @@ final class ResponseBuffer {
     }
     over = true;
     waiting.clear();
-    unopenedWrites.clear();
+    if (unopenedWrites != null) {
+      unopenedWrites.clear();
+    }
     memoryBytes = 0;
     deleteFile();
   }
@@ -182,6 +184,10 @@ final class ResponseBuffer {
     if (file != null) {
       writeToFile(data, start);
       return;
+    }
+    if (unopenedWrites == null) {
+      unopenedWrites = new ArrayDeque<>();
+      fileWrites = new ArrayDeque<>();
     }
     unopenedWrites.add(new Object[] {data, start});
     if (!fileOpening) {
