@@ -111,6 +111,7 @@ final class RoundRobinBalancer implements RoundRobin {
     peers.lock().lock();
     try {
       account(peer, outcome);
+      changed(peer);
     } finally {
       peers.lock().unlock();
     }
@@ -120,7 +121,7 @@ final class RoundRobinBalancer implements RoundRobin {
    * nginx's passive-health accounting of one ended attempt ({@code ngx_http_upstream_free_round_robin_peer} without
    * the {@code conns} and tries parts): a failure counts against {@code max_fails}, restarts {@code fail_timeout}
    * and lowers the effective weight; anything else, after a trial pick past {@code fail_timeout}, clears the
-   * failures. Call under the group's lock.
+   * failures. Call under the group's lock, then tell the observer with {@link #changed(Peer)}.
    */
   void account(Peer peer, Outcome outcome) {
     SmoothWeights peerWeights = weightsOf(peer);
@@ -139,7 +140,6 @@ final class RoundRobinBalancer implements RoundRobin {
       peer.fails(0);   // the peer worked after its fail_timeout window: it is live again
     }
     peerWeights.failsChanged(peer, fails);
-    changed(peer);
   }
 
   /** Tells the observer that {@code peer}'s state changed; under the group's lock. */

@@ -275,28 +275,32 @@ final class RoundRobinSelection implements PeerSelection {
 
   @Override
   public void report(Peer peer, Outcome outcome) {
-    boolean accounted = false;
+    boolean single = isSingle();
     lock.lock();
     try {
-      int conns = peer.conns();
-      if (!isSingle()) {
-        balancer.account(peer, outcome);
-        accounted = true;
-      }
-      peer.conns(conns - 1);
-      balancer.weightsOf(peer).connsChanged(peer, conns);
-      changed(peer);
+      release(peer, outcome, single);
     } finally {
       lock.unlock();
     }
-    if (isSingle()) {
+    if (single) {
       tries = 0;
     } else if (tries > 0) {
       tries--;
     }
-    if (accounted) {
+    if (!single) {
       balancer.share(peer, outcome);
     }
+  }
+
+  /** nginx's free_round_robin_peer on the group's state: the outcome accounted, the connection given back. */
+  private void release(Peer peer, Outcome outcome, boolean single) {
+    int conns = peer.conns();
+    if (!single) {
+      balancer.account(peer, outcome);
+    }
+    peer.conns(conns - 1);
+    balancer.weightsOf(peer).connsChanged(peer, conns);
+    changed(peer);
   }
 
 }
