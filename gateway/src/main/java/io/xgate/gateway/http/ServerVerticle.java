@@ -53,6 +53,14 @@ public final class ServerVerticle extends VerticleBase {
   /** How long the origin client of a replaced upstream stays usable for requests still running on it. */
   private static final long RETIRED_CLIENT_GRACE_MS = 120_000;
 
+  /**
+   * The largest piece of an origin's response body handed to the proxy at once. Vert.x's default, 8 KiB, cut every
+   * 64 KiB socket read into eight pieces, each a copy, a write and a promise to the client; at 64 KiB a read is one
+   * piece, which doubled the 64 KiB proxy benchmark (BENCHMARKS.md). Memory per response stays bounded by
+   * {@code proxy_buffers} and the pause of the origin (a read is never larger than 64 KiB).
+   */
+  static final int ORIGIN_BODY_CHUNK = 64 * 1024;
+
   private final Supplier<Generation> generations;
   private final BalancerRegistry providers;
   private final ErrorLog errorLog;
@@ -270,6 +278,7 @@ public final class ServerVerticle extends VerticleBase {
           .setTcpNoDelay(true)
           .setPipelining(false)
           .setDecompressionSupported(false)
+          .setMaxChunkSize(ORIGIN_BODY_CHUNK)
           .setVerifyHost(false);
       PoolOptions pool = new PoolOptions().setHttp1MaxSize(Math.max(1024, upstream.keepalive()))
           .setMaxWaitQueueSize(-1);

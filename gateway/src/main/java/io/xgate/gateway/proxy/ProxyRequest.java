@@ -401,16 +401,24 @@ public final class ProxyRequest {
       response.setChunked(true);
     }
     long[] bodyLeft = {contentLength(in)};
+    boolean[] clientEnded = {false};
     ResponseBuffer buffer = buffering(in);
     in.handler(buf -> {
       vars.addBodyBytes(buf.length());
-      if (bodyLeft[0] > 0 && (bodyLeft[0] -= buf.length()) <= 0) {
+      boolean last = bodyLeft[0] > 0 && (bodyLeft[0] -= buf.length()) <= 0;
+      if (last) {
         // with these bytes the client holds the whole response and may send its next request, which another
         // event loop can take at once: the peer is released first, as in nginx, where both happen in one step
         completeAttempt();
       }
       if (buffer != null) {
-        buffer.write(buf);
+        buffer.write(buf, last);
+        return;
+      }
+      if (last) {
+        // the declared length is complete: head, body and end leave in one write
+        clientEnded[0] = true;
+        response.end(buf);
         return;
       }
       response.write(buf);
@@ -439,7 +447,9 @@ public final class ProxyRequest {
       if (buffer != null) {
         buffer.end();
       } else {
-        response.end();
+        if (!clientEnded[0]) {
+          response.end();
+        }
         finalizeRequest();
       }
     });
@@ -455,10 +465,7 @@ public final class ProxyRequest {
     }
     ProxySettings.Buffers bufs = settings.proxyBuffers();
     responseBuffer = new ResponseBuffer(vertx, in, response, bufs.number() * bufs.size(), settings.maxTempFileSize(),
-        settings.tempFileWriteSize(), Path.of(settings.proxyTempPath()), () -> {
-          response.end();
-          finalizeRequest();
-        });
+        settings.tempFileWriteSize(), Path.of(settings.proxyTempPath()), this::finalizeRequest);
     return responseBuffer;
   }
 

@@ -71,6 +71,7 @@ final class ResponseBuffer {
   private boolean reading;
   private long peakFileLength;
 
+  private boolean clientEnded;
   private boolean originPaused;
   private boolean originEnded;
   private boolean over;
@@ -83,7 +84,8 @@ final class ResponseBuffer {
    * @param fileLimit {@code proxy_max_temp_file_size}: bytes written to the temp file at most; 0 = none
    * @param readChunk {@code proxy_temp_file_write_size}: bytes read back from the file at once
    * @param tempDir {@code proxy_temp_path}
-   * @param whenSent called once the whole body (after {@link #end()}) was handed to the client
+   * @param whenSent called once the whole body (after {@link #end()}) was handed to the client and its response
+   *     ended
    */
   ResponseBuffer(Vertx vertx, ReadStream<Buffer> origin, HttpServerResponse client, long memoryLimit,
       long fileLimit, long readChunk, Path tempDir, Runnable whenSent) {
@@ -98,13 +100,21 @@ final class ResponseBuffer {
     client.drainHandler(v -> pump());
   }
 
-  /** The next bytes of the origin's body. */
-  void write(Buffer data) {
+  /**
+   * The next bytes of the origin's body; {@code last} when they complete its declared length, so that the client's
+   * response can end with them (one write for head, body and end when nothing waits).
+   */
+  void write(Buffer data, boolean last) {
     if (over) {
       return;
     }
     if (waiting.isEmpty() && !client.writeQueueFull()) {
-      client.write(data);
+      if (last) {
+        clientEnded = true;
+        client.end(data);
+      } else {
+        client.write(data);
+      }
       return;
     }
     if (memoryBytes + data.length() <= memoryLimit) {
@@ -258,6 +268,9 @@ final class ResponseBuffer {
     if (originEnded && waiting.isEmpty()) {
       over = true;
       deleteFile();
+      if (!clientEnded) {
+        client.end();
+      }
       whenSent.run();
     }
   }

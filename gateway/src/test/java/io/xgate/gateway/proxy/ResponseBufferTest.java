@@ -41,16 +41,17 @@ class ResponseBufferTest {
     new Random(1).nextBytes(body);
     CompletableFuture<Void> sent = new CompletableFuture<>();
     ResponseBuffer[] buffer = new ResponseBuffer[1];
-    onContext(() -> {
+    boolean pausedAfterWrites = onContext(() -> {
       buffer[0] = new ResponseBuffer(vertx, origin, client.response, 2 * CHUNK, 1 << 30, 2 * CHUNK,
           temp.resolve("proxy_temp"), () -> sent.complete(null));
       client.full = true;
       for (int i = 0; i < 64; i++) {
-        buffer[0].write(Buffer.buffer().appendBytes(body, i * CHUNK, CHUNK));
+        buffer[0].write(Buffer.buffer().appendBytes(body, i * CHUNK, CHUNK), false);
       }
-      return null;
+      // read here: once this task ends, the disk may catch up and resume the origin before the test looks
+      return origin.paused;
     });
-    assertThat(origin.paused).as("62 chunks went to the file faster than it could write them").isTrue();
+    assertThat(pausedAfterWrites).as("62 chunks went to the file faster than it could write them").isTrue();
     await(() -> !origin.paused, "the origin resumes once the disk has caught up");
     Path file = onContext(() -> buffer[0].tempFile());
     assertThat(Files.size(file)).isEqualTo(62L * CHUNK);
@@ -64,6 +65,7 @@ class ResponseBufferTest {
     });
     sent.get(10, TimeUnit.SECONDS);
     assertThat(client.received.getBytes()).isEqualTo(body);
+    assertThat(client.ends).as("the client's response ended once, after the last byte").isEqualTo(1);
     await(() -> !Files.exists(file), "the temp file is deleted once the client has everything");
   }
 
@@ -74,7 +76,7 @@ class ResponseBufferTest {
           temp.resolve("proxy_temp"), () -> { });
       client.full = true;
       for (int i = 0; i < 3; i++) {
-        b.write(Buffer.buffer(new byte[CHUNK]));
+        b.write(Buffer.buffer(new byte[CHUNK]), false);
       }
       return b;
     });
@@ -87,6 +89,43 @@ class ResponseBufferTest {
     assertThat(origin.paused).isFalse();
     assertThat(client.received.length()).isEqualTo(3 * CHUNK);
     assertThat(onContext(buffer::tempFile)).isNull();
+  }
+
+  @Test
+  void theLastBytesOfADeclaredLengthEndTheResponseInOneWriteWhenNothingWaits() throws Exception {
+    CompletableFuture<Void> sent = new CompletableFuture<>();
+    onContext(() -> {
+      ResponseBuffer b = new ResponseBuffer(vertx, origin, client.response, 2 * CHUNK, 0, CHUNK,
+          temp.resolve("proxy_temp"), () -> sent.complete(null));
+      b.write(Buffer.buffer(new byte[CHUNK]), false);
+      b.write(Buffer.buffer(new byte[7]), true);
+      assertThat(client.ends).as("ended with the last bytes, before the origin's end").isEqualTo(1);
+      b.end();
+      return null;
+    });
+    sent.get(10, TimeUnit.SECONDS);
+    assertThat(client.received.length()).isEqualTo(CHUNK + 7);
+    assertThat(client.ends).as("the origin's end does not end the response again").isEqualTo(1);
+  }
+
+  @Test
+  void lastBytesThatMustWaitEndTheResponseWhenTheyAreSent() throws Exception {
+    CompletableFuture<Void> sent = new CompletableFuture<>();
+    onContext(() -> {
+      ResponseBuffer b = new ResponseBuffer(vertx, origin, client.response, 2 * CHUNK, 0, CHUNK,
+          temp.resolve("proxy_temp"), () -> sent.complete(null));
+      client.full = true;
+      b.write(Buffer.buffer(new byte[CHUNK]), false);
+      b.write(Buffer.buffer(new byte[7]), true);
+      b.end();
+      assertThat(client.ends).isZero();
+      client.full = false;
+      client.drain.handle(null);
+      return null;
+    });
+    sent.get(10, TimeUnit.SECONDS);
+    assertThat(client.received.length()).isEqualTo(CHUNK + 7);
+    assertThat(client.ends).isEqualTo(1);
   }
 
   private <T> T onContext(java.util.concurrent.Callable<T> action) throws Exception {
@@ -149,6 +188,7 @@ class ResponseBufferTest {
   /** A client response whose write queue is full while {@link #full} says so; keeps what it was given. */
   private static final class Client {
     volatile boolean full;
+    volatile int ends;
     final Buffer received = Buffer.buffer();
     Handler<Void> drain;
     final HttpServerResponse response = (HttpServerResponse) Proxy.newProxyInstance(
@@ -158,6 +198,12 @@ class ResponseBufferTest {
               return full;
             case "write":
               received.appendBuffer((Buffer) args[0]);
+              return io.vertx.core.Future.succeededFuture();
+            case "end":
+              if (args != null && args.length == 1) {
+                received.appendBuffer((Buffer) args[0]);
+              }
+              ends++;
               return io.vertx.core.Future.succeededFuture();
             case "drainHandler":
               drain = (Handler<Void>) args[0];
