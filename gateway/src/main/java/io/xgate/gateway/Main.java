@@ -35,11 +35,17 @@ public final class Main {
    * Netty settings of the gateway process, set before any Netty class reads them; an operator's own {@code -D}
    * wins. The buffer allocator is Netty's pooled one: Netty 4.2's default adaptive allocator does not pool a read
    * buffer past its size classes and allocated a new zeroed direct buffer for most 64 KiB reads from an origin,
-   * which cut the 64 KiB proxy benchmark by 40 % and gave it a 140 ms p99 (BENCHMARKS.md).
+   * which cut the 64 KiB proxy benchmark by 40 % and gave it a 140 ms p99 (BENCHMARKS.md). Netty may use the
+   * JDK's internals the jar's manifest opens to it ({@code Add-Exports: java.base/jdk.internal.misc},
+   * {@code Add-Opens: java.base/java.nio}): Vert.x copies every piece of an origin's body into a new heap array,
+   * which the JVM would otherwise zero first.
    */
   static void nettyDefaults() {
     if (System.getProperty("io.netty.allocator.type") == null) {
       System.setProperty("io.netty.allocator.type", "pooled");
+    }
+    if (System.getProperty("io.netty.tryReflectionSetAccessible") == null) {
+      System.setProperty("io.netty.tryReflectionSetAccessible", "true");
     }
   }
 

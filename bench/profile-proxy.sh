@@ -1,0 +1,103 @@
+#!/bin/bash
+# Where a proxied request's CPU goes, on the proxy-bench layout: xgate pinned to CPU 0, an nginx origin and wrk on
+# CPU 1, 50 keep-alive connections, and an nginx reverse proxy on CPU 0 beside it for comparison.
+#
+# 1. CPU per request: utime and stime of each proxy's process over one 10-s wrk run, in microseconds per request
+#    (/proc/PID/stat), after a warm-up. This is what says how much of the gap to nginx is the kernel's and how much
+#    the JVM's.
+# 2. With --profile: a CPU profile of xgate in steady state (async-profiler 3.0 from Maven Central, as an agent,
+#    collapsed stacks every 15 s). The JIT needs a long while on one core, so the gateway warms up on both cores
+#    first and is then pinned to CPU 0 (taskset -a) for the profiled run.
+#
+# Usage: bench/profile-proxy.sh [--profile] [PATH] [WORKDIR]
+#   PATH: /small (100 bytes, default) or /64k.bin; WORKDIR default /tmp/xgate-profile
+# Needs nginx, wrk, taskset, curl, python3, the jar built (mvn -q package -DskipTests), and for --profile mvn.
+# Prints the per-request table; the profile lands in WORKDIR/profile-*.collapsed (feed it to flamegraph.pl or
+# read its heaviest frames with: sort -t' ' -k2 -n -r).
+set -eu
+profile=no
+if [ "${1:-}" = "--profile" ]; then profile=yes; shift; fi
+path=${1:-/small}
+wd=${2:-/tmp/xgate-profile}
+jar=$(cd "$(dirname "$0")/.." && pwd)/gateway/target/xgate.jar
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+o1=$(free_port); o2=$(free_port); xp=$(free_port); np=$(free_port)
+mkdir -p "$wd/html" "$wd/logs" "$wd/tmp"
+[ -f "$wd/html/64k.bin" ] || head -c 65536 /dev/urandom > "$wd/html/64k.bin"
+temp="client_body_temp_path $wd/tmp/cb; proxy_temp_path $wd/tmp/p; fastcgi_temp_path $wd/tmp/f;
+      uwsgi_temp_path $wd/tmp/u; scgi_temp_path $wd/tmp/s;"
+cat > "$wd/origin.conf" <<CONF
+worker_processes 1; daemon off; master_process off; pid $wd/origin.pid; error_log $wd/logs/origin.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off; default_type application/octet-stream; sendfile on; tcp_nopush on;
+  keepalive_timeout 75s; keepalive_requests 1000000; open_file_cache max=16 inactive=300s; $temp
+  server {
+    listen 127.0.0.1:$o1 backlog=4096; listen 127.0.0.1:$o2 backlog=4096;
+    location = /small { default_type text/plain; return 200 "$(printf '0123456789%.0s' $(seq 10))"; }
+    location / { root $wd/html; }
+  }
+}
+CONF
+cat > "$wd/nginx-proxy.conf" <<CONF
+worker_processes 1; daemon off; master_process off; pid $wd/proxy.pid; error_log $wd/logs/proxy.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off; keepalive_timeout 75s; keepalive_requests 1000000; $temp
+  upstream backend { server 127.0.0.1:$o1; server 127.0.0.1:$o2; keepalive 64; keepalive_requests 1000000; }
+  server {
+    listen 127.0.0.1:$np backlog=4096;
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+CONF
+cat > "$wd/xgate.conf" <<CONF
+worker_processes 1; error_log $wd/logs/xgate.log warn; pid $wd/xgate.pid;
+http {
+  access_log off; keepalive_timeout 75s; keepalive_requests 1000000;
+  upstream backend { server 127.0.0.1:$o1; server 127.0.0.1:$o2; keepalive 64; keepalive_requests 1000000; }
+  server { listen 127.0.0.1:$xp; location / { proxy_pass http://backend; proxy_set_header Connection ""; } }
+}
+CONF
+agent=""
+if [ $profile = yes ]; then
+  ap="$wd/async-profiler"
+  if [ ! -f "$ap/linux-x64/libasyncProfiler.so" ]; then
+    mvn -q dependency:copy -Dartifact=tools.profiler:async-profiler:3.0 -DoutputDirectory="$ap"
+    (cd "$ap" && unzip -qo async-profiler-3.0.jar 'linux-x64/*')
+  fi
+  rm -f "$wd"/profile-*.collapsed
+  agent="-agentpath:$ap/linux-x64/libasyncProfiler.so=start,event=cpu,interval=1ms,loop=15s,file=$wd/profile-%t.collapsed,collapsed"
+fi
+taskset -c 1 nginx -c "$wd/origin.conf" & origin=$!
+taskset -c 0 nginx -c "$wd/nginx-proxy.conf" & nginx_proxy=$!
+if [ $profile = yes ]; then
+  java -Xmx512m $agent -jar "$jar" -c "$wd/xgate.conf" -p "$wd" > "$wd/logs/xgate.out" 2>&1 & gateway=$!
+else
+  taskset -c 0 java -Xmx512m -jar "$jar" -c "$wd/xgate.conf" -p "$wd" > "$wd/logs/xgate.out" 2>&1 & gateway=$!
+fi
+trap 'kill $gateway $nginx_proxy $origin 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+for i in $(seq 150); do curl -sf -o /dev/null "http://127.0.0.1:$xp/small" && break; sleep 0.2; done
+if [ $profile = yes ]; then
+  for p in /small /64k.bin "$path"; do wrk -t2 -c50 -d20s "http://127.0.0.1:$xp$p" > /dev/null; done
+  taskset -a -p -c 0 $gateway > /dev/null
+fi
+taskset -c 1 wrk -t1 -c50 -d40s "http://127.0.0.1:$xp$path" > /dev/null
+taskset -c 1 wrk -t1 -c50 -d10s "http://127.0.0.1:$np$path" > /dev/null
+cpu() { awk '{print $14, $15}' "/proc/$1/stat"; }
+echo "path $path, 10 s of wrk -t1 -c50 each, CPU of the proxy's process per request:"
+printf '%-7s %10s %12s %12s %12s\n' proxy requests 'user us/req' 'sys us/req' 'total us/req'
+for run in "nginx $nginx_proxy $np" "xgate $gateway $xp"; do
+  set -- $run
+  before=($(cpu $2))
+  n=$(taskset -c 1 wrk -t1 -c50 -d10s "http://127.0.0.1:$3$path" | awk '/requests in/ {print $1}')
+  after=($(cpu $2))
+  python3 -c "
+tick = 1e6 / $(getconf CLK_TCK)
+u = ($((after[0] - before[0]))) * tick / $n; s = ($((after[1] - before[1]))) * tick / $n
+print('%-7s %10d %12.1f %12.1f %12.1f' % ('$1', $n, u, s, u + s))"
+done
+if [ $profile = yes ]; then
+  sleep 16   # the profile file that covers the xgate run is written at the end of its 15-s period
+  echo "profiles: $(ls "$wd"/profile-*.collapsed | tr '\n' ' ')"
+fi
