@@ -93,39 +93,40 @@ class ResponseBufferTest {
 
   @Test
   void theLastBytesOfADeclaredLengthEndTheResponseInOneWriteWhenNothingWaits() throws Exception {
-    CompletableFuture<Void> sent = new CompletableFuture<>();
-    onContext(() -> {
-      ResponseBuffer b = new ResponseBuffer(vertx, origin, client.response, 2 * CHUNK, 0, CHUNK,
-          temp.resolve("proxy_temp"), () -> sent.complete(null));
-      b.write(Buffer.buffer(new byte[CHUNK]), false);
-      b.write(Buffer.buffer(new byte[7]), true);
-      assertThat(client.ends).as("ended with the last bytes, before the origin's end").isEqualTo(1);
-      b.end();
-      return null;
-    });
-    sent.get(10, TimeUnit.SECONDS);
-    assertThat(client.received.length()).isEqualTo(CHUNK + 7);
+    int ends = sendBodyEndingWithLastBytes(false);
+    assertThat(ends).as("ended with the last bytes, before the origin's end").isEqualTo(1);
     assertThat(client.ends).as("the origin's end does not end the response again").isEqualTo(1);
   }
 
   @Test
   void lastBytesThatMustWaitEndTheResponseWhenTheyAreSent() throws Exception {
+    int ends = sendBodyEndingWithLastBytes(true);
+    assertThat(ends).as("nothing ended while the last bytes waited").isZero();
+    assertThat(client.ends).isEqualTo(1);
+  }
+
+  /**
+   * Sends a chunk and then the last 7 bytes of a declared length (the client's queue full meanwhile when
+   * {@code clientFull}), then the origin's end, then lets the client drain; returns how often the client's response
+   * was ended before the origin's end.
+   */
+  private int sendBodyEndingWithLastBytes(boolean clientFull) throws Exception {
     CompletableFuture<Void> sent = new CompletableFuture<>();
-    onContext(() -> {
+    int endsBeforeOriginEnd = onContext(() -> {
       ResponseBuffer b = new ResponseBuffer(vertx, origin, client.response, 2 * CHUNK, 0, CHUNK,
           temp.resolve("proxy_temp"), () -> sent.complete(null));
-      client.full = true;
+      client.full = clientFull;
       b.write(Buffer.buffer(new byte[CHUNK]), false);
       b.write(Buffer.buffer(new byte[7]), true);
+      int ends = client.ends;
       b.end();
-      assertThat(client.ends).isZero();
       client.full = false;
       client.drain.handle(null);
-      return null;
+      return ends;
     });
     sent.get(10, TimeUnit.SECONDS);
     assertThat(client.received.length()).isEqualTo(CHUNK + 7);
-    assertThat(client.ends).isEqualTo(1);
+    return endsBeforeOriginEnd;
   }
 
   private <T> T onContext(java.util.concurrent.Callable<T> action) throws Exception {
