@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -41,13 +40,7 @@ class NginxConformanceTest {
 
   @TestFactory
   Stream<DynamicTest> vectorsReplayExactly() {
-    List<DynamicTest> tests = new ArrayList<>();
-    for (int workers : new int[] {1, 2}) {
-      for (String name : VECTORS) {
-        tests.add(DynamicTest.dynamicTest(name + " with worker_processes " + workers, () -> replay(name, workers)));
-      }
-    }
-    return tests.stream();
+    return VectorReplay.withOneAndTwoWorkers(VECTORS, "", this::replay);
   }
 
   private void replay(String name, int workers) throws Exception {
@@ -63,14 +56,7 @@ class NginxConformanceTest {
 
   @TestFactory
   Stream<DynamicTest> randomDistributionsMatchNginxsWithinTheirTolerance() {
-    List<DynamicTest> tests = new ArrayList<>();
-    for (int workers : new int[] {1, 2}) {
-      for (String name : DISTRIBUTIONS) {
-        tests.add(DynamicTest.dynamicTest(name + " with worker_processes " + workers,
-            () -> replayDistribution(name, workers)));
-      }
-    }
-    return tests.stream();
+    return VectorReplay.withOneAndTwoWorkers(DISTRIBUTIONS, "", this::replayDistribution);
   }
 
   /**

@@ -32,13 +32,7 @@ class TengineCheckConformanceTest {
 
   @TestFactory
   Stream<DynamicTest> timelinesMatchWithinTheTolerance() {
-    List<DynamicTest> tests = new ArrayList<>();
-    for (int workers : new int[] {1, 2}) {
-      for (String name : VECTORS) {
-        tests.add(DynamicTest.dynamicTest(name + " with worker_processes " + workers, () -> replay(name, workers)));
-      }
-    }
-    return tests.stream();
+    return VectorReplay.withOneAndTwoWorkers(VECTORS, "", this::replay);
   }
 
   private void replay(String name, int workers) throws Exception {

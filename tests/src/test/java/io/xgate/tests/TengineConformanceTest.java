@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -38,18 +37,11 @@ class TengineConformanceTest {
 
   @TestFactory
   Stream<DynamicTest> vectorsReplayExactly() {
-    List<DynamicTest> tests = new ArrayList<>();
-    for (int workers : new int[] {1, 2}) {
-      for (String name : CONSISTENT_HASH) {
-        tests.add(DynamicTest.dynamicTest(name + " with worker_processes " + workers,
-            () -> replay("consistent_hash", name, workers)));
-      }
-      for (String name : VNSWRR) {
-        tests.add(DynamicTest.dynamicTest(name + " (canonical start) with worker_processes " + workers,
-            () -> replay("vnswrr", name, workers)));
-      }
-    }
-    return tests.stream();
+    return Stream.concat(
+        VectorReplay.withOneAndTwoWorkers(CONSISTENT_HASH, "", (name, workers) -> replay("consistent_hash", name,
+            workers)),
+        VectorReplay.withOneAndTwoWorkers(VNSWRR, " (canonical start)", (name, workers) -> replay("vnswrr", name,
+            workers)));
   }
 
   private void replay(String family, String name, int workers) throws Exception {

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -35,13 +34,7 @@ class TengineStickyConformanceTest {
 
   @TestFactory
   Stream<DynamicTest> stickyVectorsReplayExactly() {
-    List<DynamicTest> tests = new ArrayList<>();
-    for (int workers : new int[] {1, 2}) {
-      for (String name : VECTORS) {
-        tests.add(DynamicTest.dynamicTest(name + " with worker_processes " + workers, () -> replay(name, workers)));
-      }
-    }
-    return tests.stream();
+    return VectorReplay.withOneAndTwoWorkers(VECTORS, "", this::replay);
   }
 
   private void replay(String name, int workers) throws Exception {

@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
 
 /**
  * Replays one golden vector (recorded from nginx or Tengine) against the real gateway, in process: starts the
@@ -59,6 +61,29 @@ final class VectorReplay {
   static final String SAW_COOKIE = "X-Backend-Saw-Cookie";
 
   private VectorReplay() {
+  }
+
+  /** Replays one vector with {@code worker_processes workers} and asserts on what it got. */
+  @FunctionalInterface
+  interface Replay {
+    void replay(String name, int workers) throws Exception;
+  }
+
+  /**
+   * One dynamic test per vector of {@code names}, first all with one worker process, then all with two: the
+   * vectors were recorded from one nginx worker, and xgate must answer the same with either count.
+   *
+   * @param label added after the vector's name in the test's name ("" for none)
+   */
+  static Stream<DynamicTest> withOneAndTwoWorkers(String[] names, String label, Replay replay) {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (int workers : new int[] {1, 2}) {
+      for (String name : names) {
+        tests.add(DynamicTest.dynamicTest(name + label + " with worker_processes " + workers,
+            () -> replay.replay(name, workers)));
+      }
+    }
+    return tests.stream();
   }
 
   static JsonObject load(String resource) throws IOException {
