@@ -9,7 +9,11 @@
 #    collapsed stacks every 15 s). The JIT needs a long while on one core, so the gateway warms up on both cores
 #    first and is then pinned to CPU 0 (taskset -a) for the profiled run.
 #
-# Usage: bench/profile-proxy.sh [--profile] [PATH] [WORKDIR]
+# 3. With --floor: the same per-request measure for bench/NettyFloorProxy.java (a bare proxy on Netty alone, pinned
+#    to CPU 0 as well): the floor for a proxy on the JVM here, i.e. how much of the gap is the JVM's and Netty's and
+#    how much is what xgate adds on top.
+#
+# Usage: bench/profile-proxy.sh [--profile] [--floor] [PATH] [WORKDIR]
 #   PATH: /small (100 bytes, default) or /64k.bin; WORKDIR default /tmp/xgate-profile
 # Needs nginx, wrk, taskset, curl, python3, the jar built (mvn -q package -DskipTests), and for --profile mvn.
 # Prints the per-request table; the profile lands in WORKDIR/profile-*.collapsed (feed it to flamegraph.pl or
@@ -17,11 +21,13 @@
 set -eu
 profile=no
 if [ "${1:-}" = "--profile" ]; then profile=yes; shift; fi
+floor=no
+if [ "${1:-}" = "--floor" ]; then floor=yes; shift; fi
 path=${1:-/small}
 wd=${2:-/tmp/xgate-profile}
 jar=$(cd "$(dirname "$0")/.." && pwd)/gateway/target/xgate.jar
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-o1=$(free_port); o2=$(free_port); xp=$(free_port); np=$(free_port)
+o1=$(free_port); o2=$(free_port); xp=$(free_port); np=$(free_port); fp=$(free_port)
 mkdir -p "$wd/html" "$wd/logs" "$wd/tmp"
 [ -f "$wd/html/64k.bin" ] || head -c 65536 /dev/urandom > "$wd/html/64k.bin"
 temp="client_body_temp_path $wd/tmp/cb; proxy_temp_path $wd/tmp/p; fastcgi_temp_path $wd/tmp/f;
@@ -76,7 +82,12 @@ if [ $profile = yes ]; then
 else
   taskset -c 0 java -Xmx512m -jar "$jar" -c "$wd/xgate.conf" -p "$wd" > "$wd/logs/xgate.out" 2>&1 & gateway=$!
 fi
-trap 'kill $gateway $nginx_proxy $origin 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+floor_proxy=""
+if [ $floor = yes ]; then
+  taskset -c 0 java -Xmx512m -cp "$jar" "$(dirname "$0")/NettyFloorProxy.java" $fp $o1 $o2 > "$wd/logs/floor.out" 2>&1 &
+  floor_proxy=$!
+fi
+trap 'kill $gateway $nginx_proxy $origin $floor_proxy 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 for i in $(seq 150); do curl -sf -o /dev/null "http://127.0.0.1:$xp/small" && break; sleep 0.2; done
 if [ $profile = yes ]; then
   for p in /small /64k.bin "$path"; do wrk -t2 -c50 -d20s "http://127.0.0.1:$xp$p" > /dev/null; done
@@ -84,10 +95,16 @@ if [ $profile = yes ]; then
 fi
 taskset -c 1 wrk -t1 -c50 -d40s "http://127.0.0.1:$xp$path" > /dev/null
 taskset -c 1 wrk -t1 -c50 -d10s "http://127.0.0.1:$np$path" > /dev/null
+runs=("nginx $nginx_proxy $np" "xgate $gateway $xp")
+if [ $floor = yes ]; then
+  for i in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$fp/small" && break; sleep 0.2; done
+  taskset -c 1 wrk -t1 -c50 -d40s "http://127.0.0.1:$fp$path" > /dev/null
+  runs+=("floor $floor_proxy $fp")
+fi
 cpu() { awk '{print $14, $15}' "/proc/$1/stat"; }
 echo "path $path, 10 s of wrk -t1 -c50 each, CPU of the proxy's process per request:"
 printf '%-7s %10s %12s %12s %12s\n' proxy requests 'user us/req' 'sys us/req' 'total us/req'
-for run in "nginx $nginx_proxy $np" "xgate $gateway $xp"; do
+for run in "${runs[@]}"; do
   set -- $run
   before=($(cpu $2))
   n=$(taskset -c 1 wrk -t1 -c50 -d10s "http://127.0.0.1:$3$path" | awk '/requests in/ {print $1}')
