@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.internal.ContextInternal;
 import io.xgate.gateway.config.AccessLogTarget;
 import io.xgate.gateway.config.Listen;
 import io.xgate.gateway.config.LocationConfig;
@@ -20,6 +21,7 @@ import io.xgate.gateway.config.ProxySettings;
 import io.xgate.gateway.log.AccessLog;
 import io.xgate.gateway.log.ErrorLog;
 import io.xgate.gateway.log.LogFile;
+import io.xgate.gateway.origin.OriginPool;
 import io.xgate.gateway.proxy.ErrorPages;
 import io.xgate.gateway.proxy.PeerChoice;
 import io.xgate.gateway.proxy.ProxyRequest;
@@ -44,22 +46,11 @@ import java.util.function.Supplier;
 /**
  * One "worker": an instance of this verticle per {@code worker_processes}, each on its own event loop, all sharing
  * the listening sockets (Vert.x spreads accepted connections over the instances, as nginx workers share theirs).
- * Each instance keeps its own HTTP client per upstream, so origin connections are pooled per event loop and per
- * peer ({@code keepalive}). The configuration generation is read per request from {@code generations}, so a
+ * Each instance keeps its own origin connections per upstream ({@link OriginPool}: nginx's keep-alive cache, per
+ * worker). The configuration generation is read per request from {@code generations}, so a
  * reload takes effect for the next request without touching requests in flight.
  */
 public final class ServerVerticle extends VerticleBase {
-
-  /** How long the origin client of a replaced upstream stays usable for requests still running on it. */
-  private static final long RETIRED_CLIENT_GRACE_MS = 120_000;
-
-  /**
-   * The largest piece of an origin's response body handed to the proxy at once. Vert.x's default, 8 KiB, cut every
-   * 64 KiB socket read into eight pieces, each a copy, a write and a promise to the client; at 64 KiB a read is one
-   * piece, which doubled the 64 KiB proxy benchmark (BENCHMARKS.md). Memory per response stays bounded by
-   * {@code proxy_buffers} and the pause of the origin (a read is never larger than 64 KiB).
-   */
-  static final int ORIGIN_BODY_CHUNK = 64 * 1024;
 
   private final Supplier<Generation> generations;
   private final BalancerRegistry providers;
@@ -67,7 +58,7 @@ public final class ServerVerticle extends VerticleBase {
   private final LeaseRegistry leases;
   private final Map<String, HttpServer> servers = new HashMap<>();
   private final Map<HttpServer, io.netty.channel.Channel> listenChannels = new java.util.concurrent.ConcurrentHashMap<>();
-  private final Map<Upstream, HttpClient> clients = new IdentityHashMap<>();
+  private final Map<Upstream, OriginPool> origins = new IdentityHashMap<>();
   private Generation applied;
   private HttpClient upgradeClient;
 
@@ -92,9 +83,9 @@ public final class ServerVerticle extends VerticleBase {
     return WarmUp.run(vertx, providers, served == null ? null : served.config(),
         (req, warm) -> handle(req, warm, WarmUp.listenKey(warm)))
         .onComplete(x -> {
-          // only the warm-up's client exists yet
-          clients.values().forEach(HttpClient::close);
-          clients.clear();
+          // only the warm-up's origin connections exist yet
+          origins.values().forEach(OriginPool::retire);
+          origins.clear();
         })
         .recover(e -> {
           errorLog.warn("warm-up of the request path failed: " + e.getMessage());
@@ -110,17 +101,13 @@ public final class ServerVerticle extends VerticleBase {
     Generation old = applied;
     applied = generation;
     if (old != null && old != generation) {
-      for (Map.Entry<Upstream, HttpClient> e : new ArrayList<>(clients.entrySet())) {
+      for (Map.Entry<Upstream, OriginPool> e : new ArrayList<>(origins.entrySet())) {
         if (generation.upstreams().get(e.getKey().name()) != e.getKey()) {
-          clients.remove(e.getKey());
-          // requests of the old generation may still retry through it: closed only after they are long done
-          HttpClient retired = e.getValue();
-          vertx.setTimer(RETIRED_CLIENT_GRACE_MS, t -> retired.close());
+          // its idle connections close now; requests of the old generation still running (or retrying) keep theirs
+          origins.remove(e.getKey()).retire();
         }
       }
     }
-    // created before the first request needs one: a client's creation costs milliseconds
-    generation.upstreams().all().values().forEach(this::client);
     List<Future<?>> pending = new ArrayList<>();
     for (Map.Entry<String, Listen> e : generation.listens().entrySet()) {
       if (!servers.containsKey(e.getKey())) {
@@ -228,7 +215,7 @@ public final class ServerVerticle extends VerticleBase {
     ProxyPass pass = loc.proxyPass();
     Upstream upstream = g.upstreams().get(pass.upstream() != null ? pass.upstream() : pass.proxyHost());
     req.pause();
-    new ProxyRequest(vertx, req, vars, loc, upstream, client(upstream), v -> log(g, loc.settings(), v))
+    new ProxyRequest(vertx, req, vars, loc, upstream, origins(upstream), v -> log(g, loc.settings(), v))
         .upgradeClient(upgradeClient()).errors(errorLog::error).start();
   }
 
@@ -268,24 +255,14 @@ public final class ServerVerticle extends VerticleBase {
     return upgradeClient;
   }
 
-  private HttpClient client(Upstream upstream) {
-    HttpClient c = clients.get(upstream);
-    if (c == null) {
-      boolean keep = upstream.keepalive() > 0;
-      HttpClientOptions options = new HttpClientOptions()
-          .setKeepAlive(keep)
-          .setKeepAliveTimeout((int) Math.max(1, upstream.keepaliveTimeoutMs() / 1000))
-          .setTcpNoDelay(true)
-          .setPipelining(false)
-          .setDecompressionSupported(false)
-          .setMaxChunkSize(ORIGIN_BODY_CHUNK)
-          .setVerifyHost(false);
-      PoolOptions pool = new PoolOptions().setHttp1MaxSize(Math.max(1024, upstream.keepalive()))
-          .setMaxWaitQueueSize(-1);
-      c = vertx.httpClientBuilder().with(options).with(pool).withConnectHandler(OriginHalfClose::install).build();
-      clients.put(upstream, c);
+  private OriginPool origins(Upstream upstream) {
+    OriginPool pool = origins.get(upstream);
+    if (pool == null) {
+      pool = new OriginPool((ContextInternal) context, upstream.keepalive(), upstream.keepaliveTimeoutMs(),
+          upstream.keepaliveRequests());
+      origins.put(upstream, pool);
     }
-    return c;
+    return pool;
   }
 
   private static String hostOf(HttpServerRequest req) {
@@ -444,9 +421,7 @@ public final class ServerVerticle extends VerticleBase {
     for (HttpServer s : servers.values()) {
       all.add(s.close());
     }
-    for (HttpClient c : clients.values()) {
-      all.add(c.close());
-    }
+    origins.values().forEach(OriginPool::retire);
     if (upgradeClient != null) {
       all.add(upgradeClient.close());
     }

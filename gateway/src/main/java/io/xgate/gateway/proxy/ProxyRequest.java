@@ -1,24 +1,29 @@
 package io.xgate.gateway.proxy;
 
+import io.vertx.core.Completable;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import io.xgate.gateway.config.HeaderValue;
 import io.xgate.gateway.config.LocationConfig;
 import io.xgate.gateway.config.NextUpstream;
 import io.xgate.gateway.config.ProxySettings;
+import io.xgate.gateway.origin.OriginExchange;
+import io.xgate.gateway.origin.OriginPool;
+import io.xgate.gateway.origin.OriginResponse;
+import io.xgate.gateway.origin.VertxOriginResponse;
 import io.xgate.gateway.upstream.Upstream;
 import io.xgate.spi.Outcome;
 import io.xgate.spi.Peer;
@@ -52,11 +57,12 @@ public final class ProxyRequest {
   private final LocationConfig location;
   private final ProxySettings settings;
   private final Upstream upstream;
-  private final HttpClient client;
+  private final OriginPool origins;
   private final Completion completion;
   private final String upstreamUri;
   private final boolean hasBody;
   private final Vertx vertx;
+  private final ContextInternal context;
   private HttpClient upgradeClient;
   private RequestBody body;
   private ResponseBuffer responseBuffer;
@@ -67,7 +73,9 @@ public final class ProxyRequest {
   private long firstAttemptNanos;
   private Peer peer;
   private UpstreamAttempt attempt;
-  private HttpClientRequest upstreamRequest;
+  /** The exchange with the current peer, or the upgrade request that Vert.x's client sends. */
+  private OriginExchange exchange;
+  private HttpClientRequest upgradeRequest;
   private boolean requestSent;
   private boolean upgradeRequested;
   private boolean bodyConsumed;
@@ -80,19 +88,20 @@ public final class ProxyRequest {
    * @param vars the request's variables
    * @param location the matched location
    * @param upstream the upstream {@code proxy_pass} names
-   * @param client this event loop's client for that upstream
+   * @param origins this event loop's origin connections of that upstream
    * @param completion called once when the request is over
    */
   public ProxyRequest(Vertx vertx, HttpServerRequest request, RequestVariables vars, LocationConfig location,
-      Upstream upstream, HttpClient client, Completion completion) {
+      Upstream upstream, OriginPool origins, Completion completion) {
     this.vertx = vertx;
+    this.context = (ContextInternal) vertx.getOrCreateContext();   // the request's: origin callbacks run on it
     this.request = request;
     this.response = request.response();
     this.vars = vars;
     this.location = location;
     this.settings = location.settings();
     this.upstream = upstream;
-    this.client = client;
+    this.origins = origins;
     this.completion = completion;
     this.upstreamUri = UriRewriter.upstreamUri(location, request, vars.uri());
     this.hasBody = hasBody(request);
@@ -210,18 +219,79 @@ public final class ProxyRequest {
 
   private void connect(Peer p) {
     upgradeRequested = !hasBody && UpgradeTunnel.requested(request, settings.proxySetHeaders(), vars);
+    if (upgradeRequested) {
+      connectForUpgrade(p);
+      return;
+    }
+    origins.acquire(p.host(), p.port(), (int) Math.min(Integer.MAX_VALUE, settings.connectTimeoutMs()), context,
+        (connection, failure) -> {
+          if (finalized) {
+            if (connection != null) {
+              origins.giveBack(connection);
+            }
+            return;
+          }
+          if (failure != null) {
+            next(failureType(failure));
+            return;
+          }
+          attempt.connectNanos = System.nanoTime() - attempt.startNanos;
+          // nginx times reads (proxy_read_timeout) and writes (proxy_send_timeout) apart; an exchange has one
+          // timeout without activity: a request without a body only waits to read, one with a body gets the larger
+          exchange = connection.exchange(context, io.netty.handler.codec.http.HttpMethod.valueOf(
+              request.method().name()), upstreamUri, "1.0".equals(settings.httpVersion())
+              ? io.netty.handler.codec.http.HttpVersion.HTTP_1_0 : io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+              hasBody ? Math.max(settings.readTimeoutMs(), settings.sendTimeoutMs()) : settings.readTimeoutMs());
+          sendRequest(exchange);
+        });
+  }
+
+  // ------------------------------------------------------------------ phase 3: send the request
+
+  private void sendRequest(OriginExchange out) {
+    try {
+      copyRequestHeaders(out.requestHeaders());
+    } catch (RuntimeException e) {
+      out.reset();
+      hookFailed(e);
+      return;
+    }
+    requestSent = true;
+    Completable<OriginResponse> headRead = (in, failure) -> {
+      if (finalized) {
+        return;
+      }
+      if (failure != null) {
+        next(failureType(failure));
+      } else {
+        readResponseHeader(in);
+      }
+    };
+    if (body != null) {
+      body.send(out, headRead);   // kept: a retry sends it again
+    } else if (hasBody) {
+      bodyConsumed = true;
+      out.send(request, headRead);
+    } else {
+      out.send(headRead);
+    }
+  }
+
+  /**
+   * Phases 2 to 4 for a request that asks for a connection upgrade ({@link UpgradeTunnel#requested}): through
+   * Vert.x's client, whose 101 gives the tunnel the origin's {@code NetSocket}, and which keeps the configured
+   * {@code Connection} header. The request has no body; its head alone is sent.
+   */
+  private void connectForUpgrade(Peer p) {
     RequestOptions options = new RequestOptions()
         .setServer(SocketAddress.inetSocketAddress(p.port(), p.host()))
         .setMethod(request.method())
         .setURI(upstreamUri)
         .setConnectTimeout(settings.connectTimeoutMs())
-        // nginx times reads (proxy_read_timeout) and writes (proxy_send_timeout) apart; Vert.x has one idle timeout
-        // per request: a request without a body only waits to read, one with a body gets the larger of the two
-        .setIdleTimeout(hasBody ? Math.max(settings.readTimeoutMs(), settings.sendTimeoutMs())
-            : settings.readTimeoutMs());
+        .setIdleTimeout(settings.readTimeoutMs());
     Future<HttpClientRequest> opened;
     try {
-      opened = (upgradeRequested && upgradeClient != null ? upgradeClient : client).request(options);
+      opened = upgradeClient.request(options);
     } catch (RuntimeException e) {
       opened = Future.failedFuture(e);   // e.g. a client closed under a request: an error like any connect error
     }
@@ -237,52 +307,33 @@ public final class ProxyRequest {
         return;
       }
       attempt.connectNanos = System.nanoTime() - attempt.startNanos;
-      upstreamRequest = ar.result();
-      sendRequest(upstreamRequest);
-    });
-  }
-
-  // ------------------------------------------------------------------ phase 3: send the request
-
-  private void sendRequest(HttpClientRequest out) {
-    try {
-      copyRequestHeaders(out);
-    } catch (RuntimeException e) {
-      out.reset();
-      hookFailed(e);
-      return;
-    }
-    if (HttpVersion.HTTP_1_0.alpnName().equals(settings.httpVersion())) {
-      // the connection's protocol version is the client's; the request line carries the configured one
-      out.headers().set(HttpHeaders.CONNECTION, out.headers().contains(HttpHeaders.CONNECTION)
-          ? out.headers().get(HttpHeaders.CONNECTION) : "close");
-    }
-    requestSent = true;
-    Future<HttpClientResponse> sent;
-    if (upgradeRequested) {
-      sent = out.connect();   // the head only: after a 101 the connection is the origin's end of the tunnel
-    } else if (body != null) {
-      sent = body.send(out);   // kept: a retry sends it again
-    } else if (hasBody) {
-      bodyConsumed = true;
-      sent = out.send(request);
-    } else {
-      sent = out.send();
-    }
-    sent.onComplete(ar -> {
-      if (finalized) {
+      upgradeRequest = ar.result();
+      try {
+        copyRequestHeaders(upgradeRequest.headers());
+      } catch (RuntimeException e) {
+        upgradeRequest.reset();
+        hookFailed(e);
         return;
       }
-      if (ar.failed()) {
-        next(failureType(ar.cause()));
-      } else {
-        readResponseHeader(ar.result());
-      }
+      requestSent = true;
+      upgradeRequest.connect().onComplete(sent -> {
+        if (finalized) {
+          return;
+        }
+        if (sent.failed()) {
+          next(failureType(sent.cause()));
+        } else if (sent.result().statusCode() == 101) {
+          headerRead(101);
+          upgrade(sent.result());
+        } else {
+          // refused: an ordinary response, whose connection is not reused (its request was sent as a head only)
+          readResponseHeader(new VertxOriginResponse(sent.result()));
+        }
+      });
     });
   }
 
-  private void copyRequestHeaders(HttpClientRequest out) {
-    MultiMap headers = out.headers();
+  private void copyRequestHeaders(MultiMap headers) {
     MultiMap in = request.headers();
     String connectionTokens = in.get(HttpHeaders.CONNECTION);
     for (var e : in) {
@@ -312,10 +363,11 @@ public final class ProxyRequest {
     } else if (!connectionSet) {
       headers.remove(HttpHeaders.CONNECTION);
     }
+    if ("1.0".equals(settings.httpVersion()) && !headers.contains(HttpHeaders.CONNECTION)) {
+      headers.set(HttpHeaders.CONNECTION, "close");   // an HTTP/1.0 request line: no keep-alive unless configured
+    }
     if (body != null) {
       headers.set(HttpHeaders.CONTENT_LENGTH, Long.toString(body.length()));   // as nginx sends a read body
-    } else if (hasBody && !headers.contains(HttpHeaders.CONTENT_LENGTH)) {
-      out.setChunked(true);
     }
     selection.onRequestHeaders(peer, headers);
   }
@@ -331,16 +383,13 @@ public final class ProxyRequest {
 
   // ------------------------------------------------------------------ phase 4: read the response header
 
-  private void readResponseHeader(HttpClientResponse in) {
+  private void headerRead(int status) {
     attempt.headerNanos = System.nanoTime() - attempt.startNanos;
-    attempt.status = in.statusCode();
-    if (upgradeRequested) {
-      if (in.statusCode() == 101) {
-        upgrade(in);
-        return;
-      }
-      // refused: an ordinary response, whose connection is not reused (its request was sent as a head only)
-    }
+    attempt.status = status;
+  }
+
+  private void readResponseHeader(OriginResponse in) {
+    headerRead(in.statusCode());
     int bit = NextUpstream.statusBit(in.statusCode());
     if (bit != 0) {
       int mask = bit;
@@ -360,11 +409,11 @@ public final class ProxyRequest {
 
   // ------------------------------------------------------------------ phase 5: forward the body
 
-  private void forwardBody(HttpClientResponse in) {
+  private void forwardBody(OriginResponse in) {
     int status = in.statusCode();
     vars.upstreamHeaders = in.headers();
     response.setStatusCode(status);
-    if (in.statusMessage() != null && !in.statusMessage().isEmpty()) {
+    if (!in.statusMessage().isEmpty()) {
       response.setStatusMessage(in.statusMessage());
     }
     MultiMap out = response.headers();
@@ -436,9 +485,6 @@ public final class ProxyRequest {
       }
     });
     in.endHandler(v -> {
-      if (upgradeRequested) {
-        in.request().connection().close();   // a refused upgrade: that connection is not pooled
-      }
       if (finalized) {
         return;
       }
@@ -459,8 +505,8 @@ public final class ProxyRequest {
    * The buffer between origin and client when {@code proxy_buffering} is on and the origin did not turn it off
    * with {@code X-Accel-Buffering: no}; {@code null} to relay with backpressure.
    */
-  private ResponseBuffer buffering(HttpClientResponse in) {
-    if (!settings.proxyBuffering() || "no".equalsIgnoreCase(in.getHeader("X-Accel-Buffering"))) {
+  private ResponseBuffer buffering(OriginResponse in) {
+    if (!settings.proxyBuffering() || "no".equalsIgnoreCase(in.headers().get("X-Accel-Buffering"))) {
       return null;
     }
     ProxySettings.Buffers bufs = settings.proxyBuffers();
@@ -476,7 +522,7 @@ public final class ProxyRequest {
    * ({@link UpgradeTunnel}). The peer stays in use (least_conn counts it) until the tunnel closes, and is then
    * released as a success, as nginx finalizes an upgraded request.
    */
-  private void upgrade(HttpClientResponse in) {
+  private void upgrade(io.vertx.core.http.HttpClientResponse in) {
     vars.upstreamHeaders = in.headers();
     response.setStatusCode(101);
     MultiMap out = response.headers();
@@ -492,7 +538,7 @@ public final class ProxyRequest {
     try {
       selection.onResponseHeaders(peer, 101, out);
     } catch (RuntimeException e) {
-      discard(in);
+      in.request().reset();
       out.clear();
       hookFailed(e);
       return;
@@ -519,7 +565,7 @@ public final class ProxyRequest {
   }
 
   /** The declared length of {@code in}'s body, or -1 when it is chunked or runs until the connection closes. */
-  private static long contentLength(HttpClientResponse in) {
+  private static long contentLength(OriginResponse in) {
     String length = in.headers().get(HttpHeaders.CONTENT_LENGTH);
     if (length == null || in.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
       return -1;
@@ -540,9 +586,8 @@ public final class ProxyRequest {
   }
 
   /** Drops a response we will not forward: its connection is closed, never returned to the pool half-read. */
-  private static void discard(HttpClientResponse in) {
-    in.exceptionHandler(e -> { });
-    in.request().reset();
+  private static void discard(OriginResponse in) {
+    in.reset();
   }
 
   // ------------------------------------------------------------------ next upstream
@@ -578,7 +623,8 @@ public final class ProxyRequest {
       return;
     }
     requestSent = false;
-    upstreamRequest = null;
+    exchange = null;
+    upgradeRequest = null;
     selectPeer();
   }
 
@@ -625,6 +671,9 @@ public final class ProxyRequest {
   /** Sorts a connect or exchange failure into nginx's {@code error} / {@code timeout} / {@code invalid_header}. */
   static int failureType(Throwable cause) {
     for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof OriginExchange.InvalidHeader) {
+        return NextUpstream.INVALID_HEADER;
+      }
       if (t instanceof TimeoutException || t instanceof java.net.SocketTimeoutException
           || t.getClass().getSimpleName().contains("Timeout")) {
         return NextUpstream.TIMEOUT;
@@ -679,9 +728,14 @@ public final class ProxyRequest {
       return;   // also when closing the client's connection ourselves calls back here
     }
     clientGone = true;
-    if (upstreamRequest != null && peer != null) {
+    if (peer != null) {
       // the response is still coming: close the origin connection, never return it to the pool half-read
-      upstreamRequest.reset();
+      if (exchange != null) {
+        exchange.reset();
+      }
+      if (upgradeRequest != null) {
+        upgradeRequest.reset();
+      }
     }
     if (peer != null) {
       if (attempt.responseNanos < 0) {

@@ -1,14 +1,15 @@
 package io.xgate.gateway.proxy;
 
+import io.vertx.core.Completable;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerRequest;
+import io.xgate.gateway.origin.OriginExchange;
+import io.xgate.gateway.origin.OriginResponse;
 import java.nio.file.Path;
 
 /**
@@ -146,14 +147,28 @@ public final class RequestBody {
     return file != null;
   }
 
-  /** Sends the body as {@code out}'s payload (again on every retry); {@code out} gets its Content-Length. */
-  Future<HttpClientResponse> send(HttpClientRequest out) {
-    out.putHeader("Content-Length", Long.toString(length));
+  /**
+   * Sends the body as {@code out}'s payload (again on every retry), with its Content-Length; {@code headRead} gets
+   * the response's head, or the failure.
+   */
+  void send(OriginExchange out, Completable<OriginResponse> headRead) {
     if (file == null) {
-      return out.send(memory);
+      out.send(memory, headRead);
+      return;
     }
-    return vertx.fileSystem().open(file.toString(), new OpenOptions().setRead(true))
-        .compose(in -> out.send(in).andThen(x -> in.close()));
+    out.requestHeaders().set("Content-Length", Long.toString(length));
+    vertx.fileSystem().open(file.toString(), new OpenOptions().setRead(true)).onComplete(opened -> {
+      if (opened.failed()) {
+        out.reset();
+        headRead.fail(opened.cause());
+        return;
+      }
+      AsyncFile in = opened.result();
+      out.send(in, (response, failure) -> {
+        in.close();
+        headRead.complete(response, failure);
+      });
+    });
   }
 
   /** Deletes the temp file, if any. Idempotent. */

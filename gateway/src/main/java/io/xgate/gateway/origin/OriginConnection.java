@@ -1,0 +1,225 @@
+package io.xgate.gateway.origin;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.vertx.core.internal.ContextInternal;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One connection to an origin peer: the last handler of its Netty pipeline (after the HTTP codec), carrying one
+ * {@link OriginExchange} at a time and idle in its {@link OriginPool} in between.
+ *
+ * <p>One timer per connection serves both waits nginx times: while an exchange runs, the exchange's timeout without
+ * a read or a write ({@code proxy_read_timeout}); while idle, {@code keepalive_timeout}. It is re-armed only when it
+ * fires (a deadline moved later costs nothing per request), or when a shorter wait begins.
+ */
+public final class OriginConnection extends ChannelInboundHandlerAdapter {
+
+  private final OriginPool pool;
+  private final String host;
+  private final int port;
+  private Channel channel;
+  private OriginExchange exchange;
+  private long requests;
+  private boolean idle;
+  private long idleSinceNanos;
+  private long keepaliveTimeoutNanos;
+  private long lastActivityNanos;
+  private ScheduledFuture<?> timer;
+  private long timerDeadlineNanos;
+
+  OriginConnection(OriginPool pool, String host, int port) {
+    this.pool = pool;
+    this.host = host;
+    this.port = port;
+  }
+
+  String host() {
+    return host;
+  }
+
+  int port() {
+    return port;
+  }
+
+  long requests() {
+    return requests;
+  }
+
+  boolean isOpen() {
+    return channel != null && channel.isActive();
+  }
+
+  /**
+   * Starts this connection's next exchange: a request whose head the caller fills ({@link OriginExchange#headers})
+   * and sends.
+   *
+   * @param context where the exchange's callbacks run (the request's context)
+   * @param timeoutMs how long the exchange may go without a read or a write before it fails with a timeout
+   */
+  public OriginExchange exchange(ContextInternal context, HttpMethod method, String uri, HttpVersion version,
+      long timeoutMs) {
+    idle = false;
+    requests++;
+    lastActivityNanos = System.nanoTime();
+    exchange = new OriginExchange(this, context, method, uri, version, new DefaultHttpHeaders());
+    if (timeoutMs > 0) {
+      long timeoutNanos = timeoutMs * 1_000_000;
+      exchange.timeoutNanos = timeoutNanos;
+      deadline(lastActivityNanos + timeoutNanos);
+    }
+    return exchange;
+  }
+
+  // ------------------------------------------------------------------ used by the exchange
+
+  void write(Object msg, boolean flush) {
+    lastActivityNanos = System.nanoTime();
+    if (flush) {
+      channel.writeAndFlush(msg, channel.voidPromise());
+    } else {
+      channel.write(msg, channel.voidPromise());
+    }
+  }
+
+  boolean writable() {
+    return channel.isWritable();
+  }
+
+  void autoRead(boolean on) {
+    channel.config().setAutoRead(on);
+  }
+
+  /** The exchange read its response in full: the connection goes back to the pool if it may carry another. */
+  void exchangeEnded(OriginExchange ended, boolean reusable) {
+    if (exchange != ended) {
+      return;
+    }
+    exchange = null;
+    if (reusable) {
+      autoRead(true);   // an idle connection reads, so that the origin's close is seen at once
+      pool.release(this);
+    } else {
+      close();
+    }
+  }
+
+  /** The exchange is abandoned (failed, reset, timed out): the connection is closed, never reused. */
+  void exchangeAborted(OriginExchange aborted) {
+    if (exchange == aborted) {
+      exchange = null;
+      close();
+    }
+  }
+
+  void close() {
+    idle = false;
+    if (channel != null) {
+      channel.close();
+    }
+  }
+
+  // ------------------------------------------------------------------ used by the pool
+
+  void idle(long keepaliveTimeoutNanos) {
+    idle = true;
+    this.keepaliveTimeoutNanos = keepaliveTimeoutNanos;
+    idleSinceNanos = System.nanoTime();
+    if (keepaliveTimeoutNanos > 0) {
+      deadline(idleSinceNanos + keepaliveTimeoutNanos);
+    }
+  }
+
+  // ------------------------------------------------------------------ the timer
+
+  private void deadline(long atNanos) {
+    if (timer != null && timerDeadlineNanos <= atNanos) {
+      return;   // fires earlier and re-arms for the rest
+    }
+    if (timer != null) {
+      timer.cancel(false);
+    }
+    timerDeadlineNanos = atNanos;
+    timer = channel.eventLoop().schedule(this::timerFired, Math.max(0, atNanos - System.nanoTime()),
+        TimeUnit.NANOSECONDS);
+  }
+
+  private void timerFired() {
+    timer = null;
+    long now = System.nanoTime();
+    if (exchange != null && exchange.timeoutNanos > 0) {
+      long due = lastActivityNanos + exchange.timeoutNanos;
+      if (now - due >= 0) {
+        exchange.timedOut();
+      } else {
+        deadline(due);
+      }
+    } else if (idle && keepaliveTimeoutNanos > 0) {
+      long due = idleSinceNanos + keepaliveTimeoutNanos;
+      if (now - due >= 0) {
+        close();
+      } else {
+        deadline(due);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ Netty
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    channel = ctx.channel();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    lastActivityNanos = System.nanoTime();
+    OriginExchange current = exchange;
+    if (current == null || !(msg instanceof HttpObject)) {
+      // bytes nobody asked for (on an idle connection): the connection can no longer be trusted
+      ReferenceCountUtil.release(msg);
+      close();
+      return;
+    }
+    current.received((HttpObject) msg);
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (exchange != null && channel.isWritable()) {
+      exchange.writable();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    idle = false;
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
+    pool.closed(this);
+    OriginExchange current = exchange;
+    exchange = null;
+    if (current != null) {
+      current.connectionClosed();
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    OriginExchange current = exchange;
+    if (current != null) {
+      current.failed(cause);
+    }
+    close();
+  }
+}
