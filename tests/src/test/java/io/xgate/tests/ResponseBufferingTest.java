@@ -140,7 +140,7 @@ class ResponseBufferingTest {
   /**
    * The origin (asked for {@code Connection: close}, as xgate asks without {@code keepalive}) closes its connection
    * right after its last byte, while most of the response still waits for the client: every byte must still arrive
-   * (see OriginHalfClose).
+   * (what Netty reads of the paused connection at the close waits in the OriginExchange).
    */
   private void assertOriginWaitsForTheClient(int port, String uri) throws Exception {
     try (Socket client = request(port, uri)) {
