@@ -39,6 +39,7 @@ import java.util.concurrent.TimeoutException;
  * cannot parse, the timeout), or {@link #reset}. A failure before the head fails the send's callback, after it goes
  * to the {@link #exceptionHandler}; either way the connection is closed. Informational responses (1xx other than
  * 101) are skipped, as nginx does. Callbacks run on the request's context; nothing is called back after the end.
+ * The body's pieces are pooled memory: see {@link BodyPieces} for what the handler must do with each.
  */
 public final class OriginExchange implements OriginResponse {
 
@@ -191,7 +192,7 @@ public final class OriginExchange implements OriginResponse {
         return;
       }
       if (content.content().isReadable()) {
-        deliver(BufferInternal.safeBuffer(content.content()));
+        deliver(BodyPieces.wrap(content.content()));   // the pooled bytes as read: no copy (BodyPieces)
       } else {
         content.release();
       }
@@ -230,6 +231,20 @@ public final class OriginExchange implements OriginResponse {
       }
     } else if (!over) {
       handler.handle((Buffer) item);
+    } else {
+      BodyPieces.free((Buffer) item);
+    }
+  }
+
+  /** Frees what still waits to be handed over: nobody will take it. */
+  private void dropQueued() {
+    if (queued != null) {
+      for (Object item : queued) {
+        if (item != END) {
+          BodyPieces.free((Buffer) item);
+        }
+      }
+      queued.clear();
     }
   }
 
@@ -249,6 +264,7 @@ public final class OriginExchange implements OriginResponse {
       return;
     }
     over = true;
+    dropQueued();
     connection.exchangeAborted(this);
     Completable<OriginResponse> callback = onHead;
     onHead = null;
@@ -282,6 +298,7 @@ public final class OriginExchange implements OriginResponse {
     if (!over) {
       over = true;
       onHead = null;
+      dropQueued();
       connection.exchangeAborted(this);
     }
   }

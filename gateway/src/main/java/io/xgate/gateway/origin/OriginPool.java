@@ -1,6 +1,7 @@
 package io.xgate.gateway.origin;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -50,6 +51,7 @@ public final class OriginPool {
   private final long keepaliveRequests;
   /** Idle connections, most recently used first. */
   private final ArrayDeque<OriginConnection> idle = new ArrayDeque<>();
+  private final ByteBufAllocator allocator;
   private boolean retired;
 
   /**
@@ -59,6 +61,13 @@ public final class OriginPool {
    * @param keepaliveRequests {@code keepalive_requests} of the upstream
    */
   public OriginPool(ContextInternal context, int keepalive, long keepaliveTimeoutMs, long keepaliveRequests) {
+    this(context, keepalive, keepaliveTimeoutMs, keepaliveRequests, ByteBufAllocator.DEFAULT);
+  }
+
+  /** As {@link #OriginPool(ContextInternal, int, long, long)}, reading into {@code allocator}'s memory. */
+  OriginPool(ContextInternal context, int keepalive, long keepaliveTimeoutMs, long keepaliveRequests,
+      ByteBufAllocator allocator) {
+    this.allocator = allocator;
     this.loop = context.nettyEventLoop();
     this.vertx = context.owner();
     this.keepalive = keepalive;
@@ -94,6 +103,7 @@ public final class OriginPool {
     Bootstrap bootstrap = new Bootstrap().group(loop)
         .channelFactory(vertx.transport().channelFactory(false))
         .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.ALLOCATOR, allocator)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Math.max(1, connectTimeoutMs))
         .handler(new ChannelInitializer<Channel>() {
           @Override

@@ -20,6 +20,7 @@ import io.xgate.gateway.config.HeaderValue;
 import io.xgate.gateway.config.LocationConfig;
 import io.xgate.gateway.config.NextUpstream;
 import io.xgate.gateway.config.ProxySettings;
+import io.xgate.gateway.origin.BodyPieces;
 import io.xgate.gateway.origin.OriginExchange;
 import io.xgate.gateway.origin.OriginPool;
 import io.xgate.gateway.origin.OriginResponse;
@@ -467,10 +468,10 @@ public final class ProxyRequest {
       if (last) {
         // the declared length is complete: head, body and end leave in one write
         clientEnded[0] = true;
-        response.end(buf);
+        BodyPieces.end(response, buf);
         return;
       }
-      response.write(buf);
+      BodyPieces.write(response, buf);
       if (response.writeQueueFull()) {
         in.pause();
         response.drainHandler(v -> in.resume());

@@ -6,6 +6,7 @@ import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.streams.ReadStream;
+import io.xgate.gateway.origin.BodyPieces;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 
@@ -106,26 +107,27 @@ final class ResponseBuffer {
    */
   void write(Buffer data, boolean last) {
     if (over) {
+      BodyPieces.free(data);
       return;
     }
     if (waiting.isEmpty() && !client.writeQueueFull()) {
       if (last) {
         clientEnded = true;
-        client.end(data);
+        BodyPieces.end(client, data);
       } else {
-        client.write(data);
+        BodyPieces.write(client, data);
       }
       return;
     }
     if (memoryBytes + data.length() <= memoryLimit) {
-      keepInMemory(data);
+      keepInMemory(BodyPieces.keep(data));
     } else if (fileLength + data.length() <= fileLimit) {
-      keepInFile(data);
+      keepInFile(BodyPieces.keep(data));
       if (fileBacklog > memoryLimit) {
         pauseOrigin();   // the disk is slower than the origin: wait for the writes
       }
     } else {
-      keepInMemory(data);   // one read's worth over: the origin is paused until the client takes some
+      keepInMemory(BodyPieces.keep(data));   // one read's worth over: the origin is paused until the client takes some
       pauseOrigin();
     }
   }

@@ -2,6 +2,8 @@ package io.xgate.gateway.origin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.PoolArenaMetric;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import io.vertx.core.Promise;
@@ -30,6 +32,9 @@ import org.junit.jupiter.api.Test;
  */
 class OriginPoolTest {
 
+  /** The length of the answers to /big*: several socket reads. */
+  private static final int BIG = 256 * 1024;
+
   private final Vertx vertx = Vertx.vertx();
   private ContextInternal context;
   private HttpServer origin;
@@ -47,7 +52,9 @@ class OriginPoolTest {
           c.closeHandler(v -> closed.incrementAndGet());
         })
         .requestHandler(req -> {
-          if (req.path().equals("/hold")) {
+          if (req.path().startsWith("/big")) {
+            req.response().end(Buffer.buffer(new byte[BIG]));
+          } else if (req.path().equals("/hold")) {
             synchronized (held) {
               held.add(req);
             }
@@ -183,10 +190,10 @@ class OriginPoolTest {
 
   @Test
   void aRefusedConnectionFailsTheAcquire() throws Exception {
-    NetServer raw = vertx.createNetServer().connectHandler(socket -> { });
-    int port = raw.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
-        .actualPort();
-    raw.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    int port;
+    try (java.net.ServerSocket closedAgain = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = closedAgain.getLocalPort();
+    }
     OriginPool pool = pool(4, 60_000, 1000);
     CompletableFuture<OriginConnection> acquired = new CompletableFuture<>();
     context.runOnContext(v -> pool.acquire("127.0.0.1", port, 5_000, context, (c, e) -> {
@@ -198,6 +205,35 @@ class OriginPoolTest {
     }));
     assertThat(acquired).failsWithin(10, TimeUnit.SECONDS).withThrowableOfType(ExecutionException.class)
         .havingCause().isInstanceOf(java.net.ConnectException.class);
+  }
+
+  @Test
+  void noPooledMemoryOutlivesItsExchangeWhetherTheBodyWasReadOrDroppedWhilePaused() throws Exception {
+    // no thread caches: a freed buffer goes back to its arena at once, so the arena's count of live ones is exact
+    PooledByteBufAllocator memory = new PooledByteBufAllocator(true, 0, 1, 8192, 9, 0, 0, false);
+    OriginPool pool = onContext(() -> new OriginPool(context, 4, 60_000, 1000, memory));
+    for (int i = 0; i < 3; i++) {
+      assertThat(exchange(acquire(pool), "/big", 10_000).get(10, TimeUnit.SECONDS)).hasSize(BIG);
+    }
+    CompletableFuture<Void> reset = new CompletableFuture<>();
+    OriginConnection connection = acquire(pool);
+    context.runOnContext(v -> {
+      OriginExchange exchange = connection.exchange(context, HttpMethod.GET, "/big", HttpVersion.HTTP_1_1, 10_000);
+      exchange.send((response, failure) -> {
+        response.pause();   // the first read's pieces wait in the exchange
+        response.handler(BodyPieces::free);
+        vertx.setTimer(200, t -> {
+          response.reset();
+          reset.complete(null);
+        });
+      });
+    });
+    reset.get(10, TimeUnit.SECONDS);
+    await(() -> liveBuffers(memory) == 0, "every pooled buffer is back in its arena");
+  }
+
+  private static long liveBuffers(PooledByteBufAllocator memory) {
+    return memory.metric().directArenas().stream().mapToLong(PoolArenaMetric::numActiveAllocations).sum();
   }
 
   // ------------------------------------------------------------------ helpers
@@ -234,7 +270,10 @@ class OriginPoolTest {
           return;
         }
         Buffer body = Buffer.buffer();
-        response.handler(body::appendBuffer);
+        response.handler(piece -> {
+          body.appendBuffer(piece);
+          BodyPieces.free(piece);
+        });
         response.exceptionHandler(answer::completeExceptionally);
         response.endHandler(x -> answer.complete(body.toString()));
       });
