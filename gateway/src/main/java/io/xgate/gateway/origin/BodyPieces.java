@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.buffer.impl.BufferImpl;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.function.Function;
 
 /**
  * The pieces of an origin's response body, as {@link OriginExchange} hands them out, are Netty's pooled memory as the
@@ -45,29 +46,22 @@ public final class BodyPieces {
 
   /** Writes {@code piece} to {@code response}; the piece is freed once written. */
   public static Future<Void> write(HttpServerResponse response, Buffer piece) {
-    Future<Void> written;
-    try {
-      written = response.write(piece);
-    } catch (RuntimeException e) {
-      free(piece);
-      throw e;
-    }
-    return freeWhenDone(written, piece);
+    return pass(response::write, piece);
   }
 
   /** Ends {@code response} with {@code piece}; the piece is freed once written. */
   public static Future<Void> end(HttpServerResponse response, Buffer piece) {
+    return pass(response::end, piece);
+  }
+
+  private static Future<Void> pass(Function<Buffer, Future<Void>> write, Buffer piece) {
     Future<Void> written;
     try {
-      written = response.end(piece);
+      written = write.apply(piece);
     } catch (RuntimeException e) {
       free(piece);
       throw e;
     }
-    return freeWhenDone(written, piece);
-  }
-
-  private static Future<Void> freeWhenDone(Future<Void> written, Buffer piece) {
     if (piece instanceof Pooled pooled) {
       written.onComplete(x -> pooled.free());
     }

@@ -195,14 +195,7 @@ class OriginPoolTest {
       port = closedAgain.getLocalPort();
     }
     OriginPool pool = pool(4, 60_000, 1000);
-    CompletableFuture<OriginConnection> acquired = new CompletableFuture<>();
-    context.runOnContext(v -> pool.acquire("127.0.0.1", port, 5_000, context, (c, e) -> {
-      if (e != null) {
-        acquired.completeExceptionally(e);
-      } else {
-        acquired.complete(c);
-      }
-    }));
+    CompletableFuture<OriginConnection> acquired = acquiring(pool, port);
     assertThat(acquired).failsWithin(10, TimeUnit.SECONDS).withThrowableOfType(ExecutionException.class)
         .havingCause().isInstanceOf(java.net.ConnectException.class);
   }
@@ -247,6 +240,10 @@ class OriginPoolTest {
   }
 
   private OriginConnection acquire(OriginPool pool, int port) throws Exception {
+    return acquiring(pool, port).get(10, TimeUnit.SECONDS);
+  }
+
+  private CompletableFuture<OriginConnection> acquiring(OriginPool pool, int port) {
     CompletableFuture<OriginConnection> acquired = new CompletableFuture<>();
     context.runOnContext(v -> pool.acquire("127.0.0.1", port, 5_000, context, (c, e) -> {
       if (e != null) {
@@ -255,7 +252,7 @@ class OriginPoolTest {
         acquired.complete(c);
       }
     }));
-    return acquired.get(10, TimeUnit.SECONDS);
+    return acquired;
   }
 
   /** One GET over {@code connection}: the body's text, or the failure. */
