@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.net.NetServer;
 import io.xgate.gateway.Gateway;
 import java.net.Socket;
@@ -126,8 +127,9 @@ class ProxyFaultsTest {
   }
 
   @Test
-  void headNoContentAndNotModifiedCarryNoBodyAndTheConnectionStaysInStep() throws Exception {
-    int origin = vertx.createHttpServer().requestHandler(req -> {
+  void headNoContentAndNotModifiedCarryNoBodyAndBothConnectionsStayInStep() throws Exception {
+    HttpServer server = vertx.createHttpServer().connectionHandler(c -> originConnections.incrementAndGet());
+    int origin = server.requestHandler(req -> {
       switch (req.path()) {
         case "/head" -> req.response().putHeader("Content-Length", "1234").end();
         case "/204" -> req.response().setStatusCode(204).end();
@@ -135,7 +137,7 @@ class ProxyFaultsTest {
         default -> req.response().end("last");
       }
     }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
-    int port = startGateway("server 127.0.0.1:" + origin + ";", "");
+    int port = startGateway("server 127.0.0.1:" + origin + "; keepalive 8;", "");
     String all = exchange(port, "HEAD /head HTTP/1.1\r\nHost: x\r\n\r\n"
         + "GET /204 HTTP/1.1\r\nHost: x\r\n\r\n"
         + "GET /304 HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -149,6 +151,8 @@ class ProxyFaultsTest {
     assertThat(answers[2]).startsWith("HTTP/1.1 304 Not Modified").containsIgnoringCase("etag: \"v1\"")
         .endsWith("\r\n\r\n");
     assertThat(answers[3]).startsWith("HTTP/1.1 200 OK").endsWith("last");
+    assertThat(originConnections).as("nothing follows a bodyless head: the origin connection was kept for the next")
+        .hasValue(1);
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.internal.ContextInternal;
@@ -29,6 +30,7 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   private OriginExchange exchange;
   private long requests;
   private boolean idle;
+  private boolean dropEmptyEnd;
   private long idleSinceNanos;
   private long keepaliveTimeoutNanos;
   private long lastActivityNanos;
@@ -97,12 +99,17 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
     channel.config().setAutoRead(on);
   }
 
-  /** The exchange read its response in full: the connection goes back to the pool if it may carry another. */
-  void exchangeEnded(OriginExchange ended, boolean reusable) {
+  /**
+   * The exchange read its response in full: the connection goes back to the pool if it may carry another.
+   *
+   * @param emptyEndFollows the decoder is about to deliver the (empty) end of a response complete with its head
+   */
+  void exchangeEnded(OriginExchange ended, boolean reusable, boolean emptyEndFollows) {
     if (exchange != ended) {
       return;
     }
     exchange = null;
+    dropEmptyEnd = emptyEndFollows;
     if (reusable) {
       autoRead(true);   // an idle connection reads, so that the origin's close is seen at once
       pool.release(this);
@@ -181,6 +188,11 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     lastActivityNanos = System.nanoTime();
+    if (dropEmptyEnd && msg instanceof LastHttpContent) {
+      dropEmptyEnd = false;   // the end of a response its exchange took as complete at its head
+      ReferenceCountUtil.release(msg);
+      return;
+    }
     OriginExchange current = exchange;
     if (current == null || !(msg instanceof HttpObject)) {
       // bytes nobody asked for (on an idle connection): the connection can no longer be trusted

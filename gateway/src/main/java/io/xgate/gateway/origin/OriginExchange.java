@@ -178,10 +178,19 @@ public final class OriginExchange implements OriginResponse {
       } else {
         response = head;
         responseHeaders = new HeadersAdaptor(head.headers());
+        boolean bodyless = status == 204 || status == 304 || method == HttpMethod.HEAD;
+        if (bodyless) {
+          // the head is the whole response: the connection is free before the proxy answers its client, whose
+          // next request may be queued behind this one already (Netty's decoder follows with an empty end)
+          responseRead(true);
+        }
         Completable<OriginResponse> callback = onHead;
         onHead = null;
         if (callback != null) {
           context.dispatch(v -> callback.succeed(this));
+        }
+        if (bodyless) {
+          deliver(END);
         }
       }
     }
@@ -197,15 +206,20 @@ public final class OriginExchange implements OriginResponse {
         content.release();
       }
       if (content instanceof LastHttpContent) {
-        ended = true;
         // trailers are dropped, as nginx does; the connection is free for the next request now, however slowly
         // the body is taken from here
-        connection.exchangeEnded(this, requestSent && version == HttpVersion.HTTP_1_1
-            && !requestHeaders.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)
-            && HttpUtil.isKeepAlive(response) && response.status().code() != 101);
+        responseRead(false);
         deliver(END);
       }
     }
+  }
+
+  private void responseRead(boolean emptyEndFollows) {
+    ended = true;
+    boolean reusable = requestSent && version == HttpVersion.HTTP_1_1
+        && !requestHeaders.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)
+        && HttpUtil.isKeepAlive(response) && response.status().code() != 101;
+    connection.exchangeEnded(this, reusable, emptyEndFollows);
   }
 
   private void deliver(Object item) {

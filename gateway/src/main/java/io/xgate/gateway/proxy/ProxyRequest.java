@@ -441,7 +441,9 @@ public final class ProxyRequest {
     vars.responseHeaders(out);
     boolean bodyless = request.method() == HttpMethod.HEAD || status == 204 || status == 304 || status < 200;
     if (bodyless) {
-      discard(in);
+      // nothing follows the head: the connection goes back to its pool once the response's end is read
+      in.handler(BodyPieces::free);
+      in.endHandler(v -> { });
       finishAttempt(Outcome.SUCCESS);
       response.end();
       finalizeRequest();
