@@ -125,6 +125,32 @@ class PackagedJarTest {
     }
   }
 
+  /**
+   * The first proxied and logged request runs code that the start loaded already: the warm-up covers the proxy path,
+   * the balancer chain and the access log's formats (whose time and locale code alone is ~100 classes), so none of
+   * xgate's classes, and none of java.time's or the locale data's, is loaded while the first client waits.
+   */
+  @Test
+  void theFirstRequestFindsItsCodeLoaded() throws Exception {
+    int proxy = freePort();
+    int o1 = freePort();
+    int o2 = freePort();
+    Path conf = dir.resolve("xgate.conf");
+    Files.writeString(conf, config(proxy, o1, o2, ""));
+    Path loaded = dir.resolve("classes.log");
+    gateway = new ProcessBuilder("java", "-Xlog:class+load:file=" + loaded, "-jar", JAR.toAbsolutePath().toString(),
+        "-c", conf.toString()).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("out.log").toFile()).start();
+    awaitListening(proxy);
+    Thread.sleep(500);   // what the start still loads after opening the port (the config watcher, ...) is not ours
+    int before = Files.readAllLines(loaded).size();
+    assertThat(bodies(proxy, 1)).containsExactly("origin 1\n");
+    awaitLog("GET /r HTTP/1.1", "logs/access.log");
+    List<String> duringFirstRequest = Files.readAllLines(loaded);
+    assertThat(duringFirstRequest.subList(before, duringFirstRequest.size()))
+        .noneMatch(line -> line.contains(" io.xgate.") || line.contains(" java.time.") || line.contains(" sun.util."));
+  }
+
   private static String config(int proxy, int o1, int o2, String firstOriginParams) {
     return "worker_processes 2;\nerror_log logs/error.log info;\npid logs/xgate.pid;\n"
         + "http {\n access_log logs/access.log;\n"
@@ -152,7 +178,11 @@ class PackagedJarTest {
   }
 
   private void awaitLog(String text) throws Exception {
-    Path log = dir.resolve("logs/error.log");
+    awaitLog(text, "logs/error.log");
+  }
+
+  private void awaitLog(String text, String file) throws Exception {
+    Path log = dir.resolve(file);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() < deadline) {
       if (Files.exists(log) && Files.readString(log).contains(text)) {
@@ -160,7 +190,7 @@ class PackagedJarTest {
       }
       Thread.sleep(50);
     }
-    throw new AssertionError("no \"" + text + "\" in the error log: " + (Files.exists(log) ? Files.readString(log) : ""));
+    throw new AssertionError("no \"" + text + "\" in " + file + ": " + (Files.exists(log) ? Files.readString(log) : ""));
   }
 
   private void awaitListening(int port) throws Exception {

@@ -68,6 +68,11 @@ public final class GatewayConfig {
     return httpSettings;
   }
 
+  /** The {@code log_format}s, {@code combined} included. */
+  public java.util.Collection<LogFormat> logFormats() {
+    return java.util.Collections.unmodifiableCollection(logFormats.values());
+  }
+
   /** {@code upstream_by_bgn_listen}: where the line-protocol peer resolver listens, or {@code null}. */
   public Listen peerResolverListen() {
     return peerResolverListen;

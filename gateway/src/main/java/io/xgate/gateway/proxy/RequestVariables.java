@@ -124,7 +124,7 @@ public final class RequestVariables implements RequestView {
       case "bytes_sent": return Long.toString(request.response().bytesWritten());
       case "request_length": return Long.toString(request.bytesRead());
       case "request_time": return millis3(System.nanoTime() - startNanos);
-      case "msec": return String.format(Locale.ROOT, "%.3f", System.currentTimeMillis() / 1000.0);
+      case "msec": return secondsWithMillis(System.currentTimeMillis());
       case "time_local": return TIME_LOCAL.format(ZonedDateTime.now());
       case "time_iso8601": return ZonedDateTime.now().withNano(0).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
       case "connection_requests": return "1";
@@ -284,8 +284,13 @@ public final class RequestVariables implements RequestView {
   }
 
   private static String millis3(long nanos) {
-    long ms = nanos / 1_000_000;
-    return (ms / 1000) + "." + String.format(Locale.ROOT, "%03d", ms % 1000);
+    return secondsWithMillis(nanos / 1_000_000);
+  }
+
+  /** {@code ms} as nginx prints seconds with milliseconds: {@code 12.045} (no Formatter: it costs a microsecond). */
+  static String secondsWithMillis(long ms) {
+    long frac = ms % 1000;
+    return (ms / 1000) + (frac < 10 ? ".00" : frac < 100 ? ".0" : ".") + frac;
   }
 
   private static String protocol(HttpVersion v) {
