@@ -49,7 +49,7 @@ public final class UpstreamConfig {
     return balancers;
   }
 
-  /** {@code keepalive N}: idle connections kept per peer per event loop; 0 = connections are closed. */
+  /** {@code keepalive N}: idle connections kept per event loop for all peers together; 0 = connections are closed. */
   public int keepalive() {
     return keepalive;
   }
