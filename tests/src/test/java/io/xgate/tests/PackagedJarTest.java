@@ -84,9 +84,7 @@ class PackagedJarTest {
     int o2 = freePort();
     Path conf = dir.resolve("xgate.conf");
     Files.writeString(conf, config(proxy, o1, o2, "weight=2"));
-    gateway = new ProcessBuilder("java", "-jar", JAR.toAbsolutePath().toString(), "-c", conf.toString())
-        .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("out.log").toFile()).start();
-    awaitListening(proxy);
+    startGateway(conf, proxy);
     String started = Files.readString(dir.resolve("logs/error.log"));
     assertThat(started).doesNotContain("warm-up");
     if (hasNativeListenerShutdown()) {
@@ -138,10 +136,7 @@ class PackagedJarTest {
     Path conf = dir.resolve("xgate.conf");
     Files.writeString(conf, config(proxy, o1, o2, ""));
     Path loaded = dir.resolve("classes.log");
-    gateway = new ProcessBuilder("java", "-Xlog:class+load:file=" + loaded, "-jar", JAR.toAbsolutePath().toString(),
-        "-c", conf.toString()).directory(dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("out.log").toFile()).start();
-    awaitListening(proxy);
+    startGateway(conf, proxy, "-Xlog:class+load:file=" + loaded);
     Thread.sleep(500);   // what the start still loads after opening the port (the config watcher, ...) is not ours
     int before = Files.readAllLines(loaded).size();
     assertThat(bodies(proxy, 1)).containsExactly("origin 1\n");
@@ -149,6 +144,16 @@ class PackagedJarTest {
     List<String> duringFirstRequest = Files.readAllLines(loaded);
     assertThat(duringFirstRequest.subList(before, duringFirstRequest.size()))
         .noneMatch(line -> line.contains(" io.xgate.") || line.contains(" java.time.") || line.contains(" sun.util."));
+  }
+
+  /** Runs the jar on {@code conf} (with {@code jvmOptions}) until the test ends; returns once it listens. */
+  private void startGateway(Path conf, int proxyPort, String... jvmOptions) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("java"));
+    cmd.addAll(List.of(jvmOptions));
+    cmd.addAll(List.of("-jar", JAR.toAbsolutePath().toString(), "-c", conf.toString()));
+    gateway = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("out.log").toFile()).start();
+    awaitListening(proxyPort);
   }
 
   private static String config(int proxy, int o1, int o2, String firstOriginParams) {

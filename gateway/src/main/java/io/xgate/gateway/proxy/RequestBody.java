@@ -148,15 +148,14 @@ public final class RequestBody {
   }
 
   /**
-   * Sends the body as {@code out}'s payload (again on every retry), with its Content-Length; {@code headRead} gets
-   * the response's head, or the failure.
+   * Sends the body as {@code out}'s payload (again on every retry; the caller has declared its length, as nginx
+   * sends a read body); {@code headRead} gets the response's head, or the failure.
    */
   void send(OriginExchange out, Completable<OriginResponse> headRead) {
     if (file == null) {
       out.send(memory, headRead);
       return;
     }
-    out.requestHeaders().set("Content-Length", Long.toString(length));
     vertx.fileSystem().open(file.toString(), new OpenOptions().setRead(true)).onComplete(opened -> {
       if (opened.failed()) {
         out.reset();
