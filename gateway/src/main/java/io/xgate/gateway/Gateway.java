@@ -2,7 +2,6 @@ package io.xgate.gateway;
 
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.config.ConfigRetriever;
 import io.vertx.config.ConfigRetrieverOptions;
@@ -62,6 +61,10 @@ public final class Gateway {
   private final Map<String, LogFile> logFiles = new HashMap<>();
   private final List<String> deployments = new ArrayList<>();
   private volatile boolean reloading;
+  /** Set once {@link #listen()} opened the first generation's ports; guarded by {@code this}. */
+  private boolean listening;
+  /** A reload was asked for before {@link #listen()} was done; guarded by {@code this}. */
+  private boolean reloadWhenListening;
   /** How many generations were built (the config at start is 1); guarded by {@code this}. */
   private long generations;
   private volatile boolean nativeListenerShutdown;
@@ -80,13 +83,24 @@ public final class Gateway {
   }
 
   /**
-   * Reads {@code configFile}, then starts serving it.
+   * Reads {@code configFile}, then starts serving it: {@link #prepare} and {@link #listen} in one.
    *
    * @param configFile the main config file
    * @param prefix the folder relative paths in the config are resolved against
    * @return the running gateway, or a failure ({@link ConfigException} for a bad config, or the bind failure)
    */
   public static Future<Gateway> start(Path configFile, Path prefix) {
+    return prepare(configFile, prefix).compose(Gateway::listen);
+  }
+
+  /**
+   * Reads {@code configFile} and readies its serving without opening a port yet: the workers are deployed and
+   * warmed up ({@link WarmUp}) and the config watch has read the files. The process can then do its own start-up
+   * work (signal handlers, native libraries) before {@link #listen()}, rather than while the first requests wait.
+   *
+   * @return the gateway, not listening yet, or a failure ({@link ConfigException} for a bad config)
+   */
+  public static Future<Gateway> prepare(Path configFile, Path prefix) {
     BalancerRegistry providers = BalancerRegistry.loadDefault();
     GatewayConfig config;
     LogFile errorFile;
@@ -104,18 +118,15 @@ public final class Gateway {
         .setEventLoopPoolSize(config.workerProcesses())
         .setPreferNativeTransport(true));
     Gateway gw = new Gateway(vertx, configFile, prefix, providers, errorLog);
-    Generation first;
     try {
-      first = gw.generation(config);
+      gw.current.set(gw.generation(config));
     } catch (ConfigException | IOException e) {
       errorLog.close();
       vertx.close();
       return Future.failedFuture(e);
     }
-    gw.current.set(first);
-    Promise<Gateway> started = Promise.promise();
-    // every worker warms up, and the JVM calms down, before any worker listens
-    vertx.deployVerticle(() -> {
+    // every worker warms up before any worker listens
+    return vertx.deployVerticle(() -> {
       ServerVerticle v = new ServerVerticle(gw.current::get, providers, errorLog, gw.leases);
       gw.verticles.add(v);
       return v;
@@ -125,23 +136,51 @@ public final class Gateway {
           // the watch reads the files once now, before the ports open and the first requests arrive
           return gw.watchConfig(config.configScanIntervalMs());
         })
-        .compose(x -> WarmUp.settle(vertx, 1000))
-        .compose(x -> Future.all(gw.verticles.stream().map(v -> v.applyFromAnyThread(first)).toList()))
-        .compose(x -> gw.applyResolver(config))
-        .onComplete(ar -> {
-          if (ar.succeeded()) {
-            errorLog.notice("xgate started, " + config.workerProcesses() + " worker(s), "
-                + (vertx.isNativeTransportEnabled() ? "native" : "NIO") + " transport, config " + configFile);
-            if (!vertx.isNativeTransportEnabled() && vertx.unavailableNativeTransportCause() != null) {
-              errorLog.info("native transport unavailable: " + vertx.unavailableNativeTransportCause());
-            }
-            started.complete(gw);
-          } else {
-            errorLog.log("emerg", ar.cause().getMessage());
-            gw.shutdown().onComplete(x -> started.fail(ar.cause()));
+        .<Gateway>map(gw)
+        .recover(e -> gw.failedStart(e));
+  }
+
+  /**
+   * Opens the listeners of the config {@link #prepare} read, once the JVM has calmed down after the warm-up
+   * (the JIT compiler keeps a CPU busy for a moment), and the {@code upstream_by_bgn} resolver's port.
+   *
+   * @return this gateway, serving; or the bind failure, after which the gateway is shut down
+   */
+  public Future<Gateway> listen() {
+    Generation first = current.get();
+    GatewayConfig config = first.config();
+    if (!vertx.isNativeTransportEnabled() && vertx.unavailableNativeTransportCause() != null) {
+      errorLog.info("native transport unavailable: " + vertx.unavailableNativeTransportCause());
+    }
+    String started = "xgate started, " + config.workerProcesses() + " worker(s), "
+        + (vertx.isNativeTransportEnabled() ? "native" : "NIO") + " transport, config " + configFile;
+    return WarmUp.settle(vertx, 1000)
+        .compose(x -> {
+          List<Future<Void>> applied = new ArrayList<>();
+          for (ServerVerticle v : verticles) {
+            applied.add(v.applyFromAnyThread(first));
           }
-        });
-    return started.future();
+          return Future.all(applied);
+        })
+        .compose(x -> applyResolver(config))
+        .<Gateway>map(x -> {
+          errorLog.notice(started);
+          boolean reload;
+          synchronized (this) {
+            listening = true;
+            reload = reloadWhenListening;
+          }
+          if (reload) {
+            reload();
+          }
+          return this;
+        })
+        .recover(this::failedStart);
+  }
+
+  private Future<Gateway> failedStart(Throwable cause) {
+    errorLog.log("emerg", cause.getMessage());
+    return shutdown().transform(x -> Future.failedFuture(cause));
   }
 
   /** Deletes request bodies and responses a crashed process left in the temp paths (they are its files only). */
@@ -196,9 +235,14 @@ public final class Gateway {
   /**
    * Re-reads the config file. A valid new config replaces the old one for every request that starts afterwards;
    * requests in flight finish on the old one. A bad config is logged with its {@code file:line} and the old one
-   * keeps serving; the returned future then fails with the {@link ConfigException}.
+   * keeps serving; the returned future then fails with the {@link ConfigException}. Asked for before
+   * {@link #listen()} is done, it runs once the gateway listens (and the returned future completes at once).
    */
   public synchronized Future<Void> reload() {
+    if (!listening) {
+      reloadWhenListening = true;   // listen() opens the config it read; the reload follows right after
+      return Future.succeededFuture();
+    }
     if (reloading) {
       return Future.failedFuture(new IllegalStateException("a reload is already in progress"));
     }

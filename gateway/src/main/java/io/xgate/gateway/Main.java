@@ -2,6 +2,7 @@ package io.xgate.gateway;
 
 import io.xgate.gateway.config.ConfigLoader;
 import io.xgate.gateway.config.GatewayConfig;
+import io.xgate.gateway.http.NativeListenerShutdown;
 import io.xgate.gateway.upstream.UpstreamRegistry;
 import io.xgate.spi.BalancerRegistry;
 import io.xgate.spi.ConfigException;
@@ -204,19 +205,11 @@ public final class Main {
   private static int serve(Path conf, Path prefix) {
     Gateway gw;
     try {
-      gw = Gateway.start(conf, prefix).toCompletionStage().toCompletableFuture().join();
+      gw = Gateway.prepare(conf, prefix).toCompletionStage().toCompletableFuture().join();
     } catch (RuntimeException e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      System.err.println(NAME + ": [emerg] " + cause.getMessage());
-      return 1;
+      return emerg(e);
     }
-    try {
-      gw.writePidFile();
-    } catch (IOException e) {
-      System.err.println(NAME + ": [emerg] writing the pid file failed: " + e.getMessage());
-      gw.stop();
-      return 1;
-    }
+    // the process's own start-up work is done before the ports open, not while the first requests wait on it
     CountDownLatch stopped = new CountDownLatch(1);
     Signal.handle(new Signal("HUP"), s -> gw.reload());
     Runnable stop = () -> {
@@ -230,18 +223,37 @@ public final class Main {
       stopped.countDown();
     };
     Signal.handle(new Signal("TERM"), s -> gw.haltNow());
-    if (gw.armNativeListenerShutdown()) {
-      gw.errorLog().info("SIGTERM shuts the listening sockets down natively");
-    }
     Signal.handle(new Signal("INT"), s -> new Thread(stop, "xgate-stop").start());
     Signal.handle(new Signal("WINCH"), s -> new Thread(quit, "xgate-quit").start());
     warmSignalDispatch();
+    NativeListenerShutdown.available();   // loads the library
+    try {
+      gw.listen().toCompletionStage().toCompletableFuture().join();
+    } catch (RuntimeException e) {
+      return emerg(e);
+    }
+    if (gw.armNativeListenerShutdown()) {
+      gw.errorLog().info("SIGTERM shuts the listening sockets down natively");
+    }
+    try {
+      gw.writePidFile();   // as nginx's: once the ports are open
+    } catch (IOException e) {
+      System.err.println(NAME + ": [emerg] writing the pid file failed: " + e.getMessage());
+      gw.stop();
+      return 1;
+    }
     try {
       stopped.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  private static int emerg(RuntimeException e) {
+    Throwable cause = e.getCause() != null ? e.getCause() : e;
+    System.err.println(NAME + ": [emerg] " + cause.getMessage());
+    return 1;
   }
 
   private static String vertxVersion() {

@@ -59,6 +59,31 @@ class ConfigChangeReloadTest {
     awaitBody(port, "three");
   }
 
+  @Test
+  void aPreparedGatewayOpensItsPortsOnListenAndRunsAReloadAskedForMeanwhile() throws Exception {
+    int port = freePort();
+    Path conf = temp.resolve("xgate.conf");
+    Files.writeString(conf, "error_log " + temp.resolve("error.log") + " info;\n"
+        + "http {\n access_log off;\n server { listen 127.0.0.1:" + port + "; location / { return 200 \"one\"; } }\n}\n");
+    gateway = Gateway.prepare(conf, temp).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertThat(listening(port)).isFalse();
+
+    Files.writeString(conf, Files.readString(conf).replace("\"one\"", "\"two\""));
+    gateway.reload().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(listening(port)).isFalse();
+
+    gateway.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    awaitBody(port, "two");
+  }
+
+  private static boolean listening(int port) {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   private void awaitBody(int port, String expected) throws Exception {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     String got = body(port);

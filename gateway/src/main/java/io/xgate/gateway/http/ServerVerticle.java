@@ -1,6 +1,7 @@
 package io.xgate.gateway.http;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -89,6 +90,7 @@ public final class ServerVerticle extends VerticleBase {
     Generation served = generations.get();
     warmUpLogFormats = served == null ? List.of() : List.copyOf(served.config().logFormats());
     return WarmUp.run(vertx, providers, served == null ? null : served.config(),
+        requests -> createListener(ProxySettings.DEFAULTS, requests, req -> req.connection().close()),
         (req, warm) -> handle(req, warm, WarmUp.listenKey(warm)))
         .onComplete(x -> {
           warmUpLogFormats = List.of();
@@ -122,17 +124,8 @@ public final class ServerVerticle extends VerticleBase {
       if (!servers.containsKey(e.getKey())) {
         Listen l = e.getValue();
         String key = e.getKey();
-        ProxySettings s = generation.hosts(key).select(null).server().settings();
-        HttpServerOptions options = new HttpServerOptions()
-            .setTcpNoDelay(true)
-            .setIdleTimeout(idleTimeoutSeconds(s))
-            .setIdleTimeoutUnit(TimeUnit.SECONDS)
-            .setCompressionSupported(false)
-            .setHttp2ClearTextEnabled(false);   // as nginx: an HTTP/1.1 listener ignores "Upgrade: h2c"
-        EdgeRequestDecoder.limits(options, s.largeHeaderBuffers(), s.largeHeaderBufferSize());
-        HttpServer server = vertx.createHttpServer(options).requestHandler(req -> handle(req, key))
-            .connectionHandler(conn -> EdgeRequestDecoder.install(conn, options))
-            .invalidRequestHandler(req -> rejectInvalid(req, key));
+        HttpServer server = createListener(generation.hosts(key).select(null).server().settings(),
+            req -> handle(req, key), req -> rejectInvalid(req, key));
         servers.put(key, server);
         pending.add(server.listen(l.port(), l.host()).onSuccess(bound -> {
           io.netty.channel.Channel ch = ListenerSockets.channelOf(bound);
@@ -151,6 +144,24 @@ public final class ServerVerticle extends VerticleBase {
       }
     }
     return Future.all(pending).mapEmpty();
+  }
+
+  /**
+   * A listener as a {@code listen} directive gets one, for a server with the settings {@code s} (the warm-up's
+   * listener is made here too, so that it runs the same connection code as a real one).
+   */
+  private HttpServer createListener(ProxySettings s, Handler<HttpServerRequest> requests,
+      Handler<HttpServerRequest> invalidRequests) {
+    HttpServerOptions options = new HttpServerOptions()
+        .setTcpNoDelay(true)
+        .setIdleTimeout(idleTimeoutSeconds(s))
+        .setIdleTimeoutUnit(TimeUnit.SECONDS)
+        .setCompressionSupported(false)
+        .setHttp2ClearTextEnabled(false);   // as nginx: an HTTP/1.1 listener ignores "Upgrade: h2c"
+    EdgeRequestDecoder.limits(options, s.largeHeaderBuffers(), s.largeHeaderBufferSize());
+    return vertx.createHttpServer(options).requestHandler(requests)
+        .connectionHandler(conn -> EdgeRequestDecoder.install(conn, options))
+        .invalidRequestHandler(invalidRequests);
   }
 
   /** {@link #apply} on this verticle's own event loop, from any thread. */

@@ -1,9 +1,11 @@
 package io.xgate.gateway.http;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
@@ -26,15 +28,18 @@ import java.util.Set;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
- * Sends a few requests through the whole request path once, before a worker serves: listener, location routing,
+ * Sends rounds of requests through the whole request path before a worker serves: listener, location routing,
  * {@code return}, {@code proxy_pass} with a balancer selection, the origin client, request and response bodies,
- * and the fast-shutdown close of a listener. A cold JVM spends about 15 ms loading and linking that code on its
- * first request, which would land on the first real requests and skew what depends on timing (least_conn counts
- * overlapping requests; {@code proxy_next_upstream_timeout}, {@code SIGTERM} releasing the port at once).
+ * connections kept alive and closed on either side, and the fast-shutdown close of a listener. A cold JVM spends
+ * about 15 ms loading and linking that code on its first request, and runs the next ones in the interpreter at
+ * several milliseconds each; that would land on the first real requests and skew what depends on timing
+ * (least_conn counts overlapping requests; {@code proxy_next_upstream_timeout}, {@code SIGTERM} releasing the port
+ * at once). A hundred rounds get the request path compiled by the JIT's first tier (after ~200 calls a method is).
  *
- * <p>It also sends one request through an upstream with each balancer chain the served config uses (two servers,
+ * <p>Each round also sends one request through an upstream with each balancer chain the served config uses (two servers,
  * both its own origin), so that {@code least_conn} or {@code hash} code is loaded before their first real request.
  *
  * <p>The warm-up has its own config, upstream and origin: one throwaway listener on an ephemeral loopback port
@@ -46,6 +51,13 @@ public final class WarmUp {
 
   /** The warm-up's upstream, which the verticle's origin clients must not keep. */
   static final String UPSTREAM = "xgate_warm_up";
+  /**
+   * How many rounds of requests ({@link #round}): enough for the JIT to compile the request path (a method is
+   * compiled after ~200 calls), so that the first real requests do not run in the interpreter.
+   */
+  private static final int ROUNDS = Math.max(1, Integer.getInteger("xgate.warmup.rounds", 100));
+  /** The longest a warm-up may take; a slow machine serves colder rather than later. */
+  private static final long MAX_NANOS = 3_000_000_000L;
 
   private WarmUp() {
   }
@@ -58,27 +70,19 @@ public final class WarmUp {
    *     the worker can serve all the same, only colder)
    */
   static Future<Void> run(Vertx vertx, BalancerRegistry providers, GatewayConfig served,
-      BiConsumer<HttpServerRequest, Generation> handler) {
+      Function<Handler<HttpServerRequest>, HttpServer> listeners, BiConsumer<HttpServerRequest, Generation> handler) {
     Generation[] warm = new Generation[1];
-    HttpServer server = vertx.createHttpServer().requestHandler(req -> handler.accept(req, warm[0]));
+    HttpServer server = listeners.apply(req -> handler.accept(req, warm[0]));
+    List<String> chains = balancerChains(served);
     return server.listen(0, "127.0.0.1").compose(bound -> {
       try {
-        warm[0] = generation(bound.actualPort(), providers, balancerChains(served));
+        warm[0] = generation(bound.actualPort(), providers, chains);
       } catch (ConfigException | IOException e) {
         return Future.failedFuture(e);
       }
       HttpClient client = vertx.createHttpClient();
-      int port = bound.actualPort();
-      Future<Void> chain = client.request(HttpMethod.GET, port, "127.0.0.1", "/proxy/get")
-          .compose(req -> req.send()).compose(WarmUp::expectWarm)
-          .compose(x -> client.request(HttpMethod.POST, port, "127.0.0.1", "/proxy/post"))
-          .compose(req -> req.send("body")).compose(WarmUp::expectWarm);
-      for (int i = 0; i < balancerChains(served).size(); i++) {
-        String uri = "/chain" + i + "/get?a=1";
-        chain = chain.compose(x -> client.request(HttpMethod.GET, port, "127.0.0.1", uri))
-            .compose(req -> req.send()).compose(WarmUp::expectWarm);
-      }
-      return chain.eventually(client::close);
+      long deadline = System.nanoTime() + MAX_NANOS;
+      return rounds(client, bound.actualPort(), chains.size(), ROUNDS, deadline).eventually(client::close);
     }).transform(outcome -> {
       ListenerSockets.closeNow(server, ListenerSockets.channelOf(server), 1000);
       if (warm[0] != null) {
@@ -87,6 +91,39 @@ public final class WarmUp {
       return server.close().transform(x -> outcome.succeeded() ? Future.<Void>succeededFuture()
           : Future.<Void>failedFuture(outcome.cause()));
     });
+  }
+
+  /** {@code left} more rounds, one after the other, while the deadline allows. */
+  private static Future<Void> rounds(HttpClient client, int port, int chains, int left, long deadline) {
+    if (left == 0 || System.nanoTime() - deadline > 0) {
+      return Future.succeededFuture();
+    }
+    return round(client, port, chains).compose(x -> rounds(client, port, chains, left - 1, deadline));
+  }
+
+  /**
+   * One request of each shape: kept-alive connections both ways, a body, both sides closing their connection after
+   * the answer (as an HTTP/1.0 origin or a {@code Connection: close} client do), and one through each chain.
+   */
+  private static Future<Void> round(HttpClient client, int port, int chains) {
+    Future<Void> chain = send(client, port, HttpMethod.GET, "/proxy/get", null, false)
+        .compose(x -> send(client, port, HttpMethod.POST, "/proxy/post", "body", false))
+        .compose(x -> send(client, port, HttpMethod.GET, "/close/get", null, true));
+    for (int i = 0; i < chains; i++) {
+      String uri = "/chain" + i + "/get?a=1";
+      chain = chain.compose(x -> send(client, port, HttpMethod.GET, uri, null, false));
+    }
+    return chain;
+  }
+
+  private static Future<Void> send(HttpClient client, int port, HttpMethod method, String uri, String body,
+      boolean close) {
+    return client.request(method, port, "127.0.0.1", uri).compose(req -> {
+      if (close) {
+        req.putHeader(HttpHeaders.CONNECTION, "close");
+      }
+      return body == null ? req.send() : req.send(body);
+    }).compose(WarmUp::expectWarm);
   }
 
   private static Future<Void> expectWarm(HttpClientResponse response) {
@@ -133,12 +170,14 @@ public final class WarmUp {
     String text = "http {\n"
         + "  access_log off;\n"
         + "  upstream " + UPSTREAM + " { server 127.0.0.1:" + port + "; keepalive 1; }\n"
+        + "  upstream " + UPSTREAM + "_closing { server 127.0.0.1:" + port + "; }\n"
         + upstreams
         + "  server {\n"
         + "    listen 127.0.0.1:" + port + ";\n"
         + "    location /origin/ { return 200 \"warm\"; }\n"
         + "    location /proxy/ { proxy_pass http://" + UPSTREAM + "/origin/;"
         + " add_header X-Upstream-Addr $upstream_addr always; proxy_set_header Connection \"\"; }\n"
+        + "    location /close/ { proxy_pass http://" + UPSTREAM + "_closing/origin/; }\n"
         + locations
         + "  }\n"
         + "}\n";
