@@ -79,7 +79,7 @@ public final class Gateway {
     this.prefix = prefix;
     this.providers = providers;
     this.errorLog = errorLog;
-    this.leases = new LeaseRegistry(() -> current.get().upstreams(), vertx);
+    this.leases = new LeaseRegistry(() -> current.get().upstreams(), vertx, errorLog::error);
   }
 
   /**

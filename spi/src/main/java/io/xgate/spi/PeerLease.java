@@ -39,6 +39,9 @@ public interface PeerLease extends AutoCloseable {
    * The peer for the next attempt: reports the current one as a {@link Outcome#FAILURE} first if it is still
    * unreported, then picks under the same rules as a proxied retry (a peer is never handed out twice, and the
    * upstream's tries bound the walk). Returns {@code null}, and closes the lease, when no peer is left.
+   *
+   * @throws IllegalStateException when the upstream's balancer failed (a bug in a balancer plugin); the lease is
+   *     closed
    */
   Peer next();
 

@@ -11,6 +11,8 @@ public interface PeerLeases {
    *
    * @return the lease; its {@link PeerLease#peer()} is {@code null} when no peer is usable ("no live upstreams")
    * @throws IllegalArgumentException when the gateway has no upstream of that name
+   * @throws IllegalStateException when the upstream's balancer failed (a bug in a balancer plugin; the gateway's
+   *     error log says which); no lease is left open
    */
   PeerLease select(String upstream, RequestView request);
 

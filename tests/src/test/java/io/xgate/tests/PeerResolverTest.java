@@ -40,6 +40,7 @@ class PeerResolverTest {
         + " upstream_by_bgn_listen 127.0.0.1:" + freePort() + ";\n"
         + " upstream u { server 127.0.0.1:19001 weight=2; server 127.0.0.1:19002; }\n"
         + " upstream h { hash $request_uri; server 127.0.0.1:19001; server 127.0.0.1:19002; server 127.0.0.1:19003; }\n"
+        + " upstream broken { test_throwing_hook next; server 127.0.0.1:19001; }\n"
         + " server { listen 127.0.0.1:" + http + "; location / { upstream_by_bgn u; } }\n}\n");
     gateway = Gateway.start(conf, temp).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     socket = new Socket("127.0.0.1", gateway.peerResolverPort());
@@ -98,6 +99,15 @@ class PeerResolverTest {
     assertThat(ask("HELLO")).isEqualTo("ERR unknown command \"HELLO\"");
     assertThat(ask("REPORT x maybe")).isEqualTo("ERR unknown, closed or expired lease");
     assertThat(ask("REPORT x")).isEqualTo("ERR usage: REPORT lease-id ok|failed|timeout [next]");
+    assertThat(ask("RESOLVE u")).isEqualTo("127.0.0.1:19001");
+  }
+
+  @Test
+  void aBalancerPluginThatThrowsGetsAnErrorLineAndTheConnectionStaysUsable() throws Exception {
+    assertThat(ask("LEASE broken")).isEqualTo("ERR balancer selection of upstream \"broken\" failed: "
+        + "java.lang.IllegalStateException: plugin bug in next()");
+    assertThat(ask("RESOLVE broken")).startsWith("ERR balancer selection of upstream \"broken\" failed");
+    assertThat(gateway.leases().openCount()).isZero();
     assertThat(ask("RESOLVE u")).isEqualTo("127.0.0.1:19001");
   }
 

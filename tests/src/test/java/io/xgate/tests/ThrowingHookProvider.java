@@ -13,8 +13,8 @@ import io.xgate.spi.Selection;
 import io.xgate.spi.UpstreamContext;
 
 /**
- * A buggy third-party balancer for tests: {@code test_throwing_hook request|response|next;} throws from the named
- * header hook, or from {@link Selection#next()}. Found through ServiceLoader like any plugin (test resources' META-INF/services).
+ * A buggy third-party balancer for tests: {@code test_throwing_hook request|response|next|report;} throws from the
+ * named header hook, from {@link Selection#next()} or from {@link Selection#report}. Found through ServiceLoader like any plugin (test resources' META-INF/services).
  */
 public final class ThrowingHookProvider extends BalancerProvider {
 
@@ -25,8 +25,8 @@ public final class ThrowingHookProvider extends BalancerProvider {
 
   @Override
   public ConfigOrError<?> parseConfig(Directive d) {
-    if (d.args().size() != 1 || !java.util.Set.of("request", "response", "next").contains(d.args().get(0))) {
-      return ConfigOrError.error(d.error("\"test_throwing_hook\" takes request, response or next"));
+    if (d.args().size() != 1 || !java.util.Set.of("request", "response", "next", "report").contains(d.args().get(0))) {
+      return ConfigOrError.error(d.error("\"test_throwing_hook\" takes request, response, next or report"));
     }
     return ConfigOrError.of(d.args().get(0));
   }
@@ -35,6 +35,7 @@ public final class ThrowingHookProvider extends BalancerProvider {
   public Balancer newBalancer(UpstreamContext upstream, Object config) {
     boolean onRequest = config.equals("request");
     boolean onNext = config.equals("next");
+    boolean onReport = config.equals("report");
     Balancer base = upstream.base();
     return new Balancer() {
       @Override
@@ -52,6 +53,9 @@ public final class ThrowingHookProvider extends BalancerProvider {
           @Override
           public void report(Peer peer, Outcome outcome) {
             s.report(peer, outcome);
+            if (onReport) {
+              throw new IllegalStateException("plugin bug in report()");
+            }
           }
 
           @Override
@@ -68,7 +72,7 @@ public final class ThrowingHookProvider extends BalancerProvider {
 
           @Override
           public void onResponseHeaders(Peer peer, int status, MultiMap headers) {
-            if (!onRequest && !onNext) {
+            if (config.equals("response")) {
               throw new IllegalStateException("plugin bug in the response hook");
             }
           }

@@ -25,7 +25,7 @@ import io.xgate.spi.PeerLease;
  *       lease instead, as {@code proxy_next_upstream} would pick it. Unknown or expired lease: {@code 404}.</li>
  * </ul>
  * An unreported lease closes after {@code upstream_by_bgn_lease_timeout} (default 60s) as a request that did not
- * fail.
+ * fail. A balancer plugin that throws (a bug in it) gets the request a {@code 500}; the error log says why.
  */
 public final class PeerChoice {
 
@@ -48,18 +48,23 @@ public final class PeerChoice {
     if (leaseId == null) {
       leaseId = req.getParam("lease");
     }
-    if (req.method() == HttpMethod.POST && leaseId != null) {
-      return report(req, leases.find(leaseId), vars);
-    }
-    vars.locationSettings = loc.settings();
-    String upstream = loc.upstreamByBgn().evaluate(vars);
-    PeerLease lease;
     try {
-      lease = leases.select(upstream, vars, loc.settings().leaseTimeoutMs());
-    } catch (IllegalArgumentException e) {
-      return text(502, "no upstream \"" + upstream + "\"\n");
+      if (req.method() == HttpMethod.POST && leaseId != null) {
+        return report(req, leases.find(leaseId), vars);
+      }
+      vars.locationSettings = loc.settings();
+      String upstream = loc.upstreamByBgn().evaluate(vars);
+      PeerLease lease;
+      try {
+        lease = leases.select(upstream, vars, loc.settings().leaseTimeoutMs());
+      } catch (IllegalArgumentException e) {
+        return text(502, "no upstream \"" + upstream + "\"\n");
+      }
+      return chosen(lease, vars);
+    } catch (IllegalStateException e) {
+      // a balancer plugin failed (the registry logged it): nginx's answer to a module's internal error
+      return text(500, "balancer failed\n");
     }
-    return chosen(lease, vars);
   }
 
   private static Answer report(HttpServerRequest req, PeerLease lease, RequestVariables vars) {

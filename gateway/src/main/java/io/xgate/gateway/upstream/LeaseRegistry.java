@@ -11,12 +11,17 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * The gateway's {@link PeerLeases}: leases drawn from the upstreams being served (after a reload, new leases use
  * the new upstreams; open ones finish on the old). Every open lease has a timer that closes it after its timeout,
  * so a caller that never reports leaks no {@code conns} count.
+ *
+ * <p>A balancer plugin that throws (a bug in it) is contained as on the proxy path: the error log says which
+ * upstream and why; a failed selection throws {@link IllegalStateException} to the caller and leaves no lease
+ * open; a failed report ends the attempt all the same, and the lease's next pick throws.
  */
 public final class LeaseRegistry implements PeerLeases {
 
@@ -25,16 +30,19 @@ public final class LeaseRegistry implements PeerLeases {
 
   private final Supplier<UpstreamRegistry> upstreams;
   private final Vertx vertx;
+  private final Consumer<String> errors;
   private final Map<String, Lease> open = new ConcurrentHashMap<>();
   private final SecureRandom random = new SecureRandom();
 
   /**
    * @param upstreams the upstreams being served, read at every {@link #select}
    * @param vertx runs the expiry timers
+   * @param errors the error log, told of a balancer plugin's failure
    */
-  public LeaseRegistry(Supplier<UpstreamRegistry> upstreams, Vertx vertx) {
+  public LeaseRegistry(Supplier<UpstreamRegistry> upstreams, Vertx vertx, Consumer<String> errors) {
     this.upstreams = upstreams;
     this.vertx = vertx;
+    this.errors = errors;
   }
 
   @Override
@@ -48,7 +56,15 @@ public final class LeaseRegistry implements PeerLeases {
     if (u == null) {
       throw new IllegalArgumentException("no upstream \"" + upstream + "\"");
     }
-    Lease lease = new Lease(newId(), u.name(), u.balancer().select(request));
+    Selection selection;
+    int tries;
+    try {
+      selection = u.balancer().select(request);
+      tries = selection.tries();
+    } catch (RuntimeException e) {
+      throw pluginFailed("selection", u.name(), e);
+    }
+    Lease lease = new Lease(newId(), u.name(), selection, tries);
     if (lease.first() != null) {
       open.put(lease.id, lease);
       lease.timer = vertx.setTimer(Math.max(1, timeoutMs), t -> lease.close());
@@ -88,6 +104,13 @@ public final class LeaseRegistry implements PeerLeases {
     open.values().forEach(Lease::close);
   }
 
+  /** Logs a balancer plugin's failure and returns the exception the caller gets. */
+  private IllegalStateException pluginFailed(String where, String upstream, RuntimeException e) {
+    String message = "balancer " + where + " of upstream \"" + upstream + "\" failed: " + e;
+    errors.accept(message);
+    return new IllegalStateException(message, e);
+  }
+
   private String newId() {
     byte[] bytes = new byte[12];
     random.nextBytes(bytes);
@@ -105,12 +128,14 @@ public final class LeaseRegistry implements PeerLeases {
     private Peer current;
     private boolean closed;
     private long timer = -1;
+    /** What the balancer threw at a report, which also ends every later pick. */
+    private IllegalStateException failure;
 
-    Lease(String id, String upstream, Selection selection) {
+    Lease(String id, String upstream, Selection selection, int tries) {
       this.id = id;
       this.upstream = upstream;
       this.selection = selection;
-      this.triesLeft = selection.tries();
+      this.triesLeft = tries;
     }
 
     /** The first pick; closes the lease when there is no peer. */
@@ -181,7 +206,19 @@ public final class LeaseRegistry implements PeerLeases {
     }
 
     private Peer pick() {
-      Peer p = triesLeft > 0 ? selection.next() : null;
+      Peer p;
+      try {
+        if (failure != null) {
+          throw failure;
+        }
+        p = triesLeft > 0 ? selection.next() : null;
+      } catch (IllegalStateException e) {
+        close();
+        throw e == failure ? failure : pluginFailed("selection", upstream, e);
+      } catch (RuntimeException e) {
+        close();
+        throw pluginFailed("selection", upstream, e);
+      }
       if (p == null) {
         close();
         return null;
@@ -198,8 +235,12 @@ public final class LeaseRegistry implements PeerLeases {
     private void end(Outcome outcome) {
       Peer p = current;
       current = null;
-      selection.report(p, outcome);
-      triesLeft = Math.max(0, Math.min(triesLeft - 1, selection.tries()));
+      try {
+        selection.report(p, outcome);
+        triesLeft = Math.max(0, Math.min(triesLeft - 1, selection.tries()));
+      } catch (RuntimeException e) {
+        failure = pluginFailed("report", upstream, e);   // the attempt is over all the same; no further pick
+      }
     }
   }
 }

@@ -112,7 +112,7 @@ public final class PeerResolverServer {
         default:
           return "ERR unknown command \"" + command + "\"";
       }
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | IllegalStateException e) {   // no such upstream; a balancer plugin's bug
       return "ERR " + e.getMessage();
     }
   }

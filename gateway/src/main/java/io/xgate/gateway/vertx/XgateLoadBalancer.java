@@ -48,6 +48,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * is the value of every variable a hash key reads (there is no HTTP request to read {@code $request_uri} from);
  * and a pick whose request Vert.x abandons before it opens a connection keeps its connection count until a later
  * request to the same peer takes it over.
+ *
+ * <p>A balancer plugin that throws (a bug in it) fails the request it was choosing for ({@code balancer selection
+ * failed: ...}); one that throws from a report is logged ({@code System.Logger}) and the request completes.
  */
 public final class XgateLoadBalancer implements LoadBalancer {
 
@@ -105,8 +108,14 @@ public final class XgateLoadBalancer implements LoadBalancer {
       }
 
       private int pick(RequestView view) {
-        Selection selection = balancer.select(view);
-        Peer p = selection.next();
+        Selection selection;
+        Peer p;
+        try {
+          selection = balancer.select(view);
+          p = selection.next();
+        } catch (RuntimeException e) {   // a bug in a balancer plugin: Vert.x fails the request with it
+          throw new IllegalStateException("balancer selection failed: " + e, e);
+        }
         if (p == null) {
           return -1;
         }
@@ -145,6 +154,8 @@ public final class XgateLoadBalancer implements LoadBalancer {
    */
   private static final class PeerMetrics implements InteractionMetrics<PeerMetrics.Attempt> {
 
+    private static final System.Logger LOG = System.getLogger(XgateLoadBalancer.class.getName());
+
     final Queue<Attempt> picked = new ConcurrentLinkedQueue<>();
 
     /** One pick, reported once. */
@@ -177,7 +188,12 @@ public final class XgateLoadBalancer implements LoadBalancer {
     private static void end(Attempt attempt, Outcome outcome) {
       if (attempt != null && !attempt.ended) {
         attempt.ended = true;
-        attempt.selection.report(attempt.peer, outcome);
+        try {
+          attempt.selection.report(attempt.peer, outcome);
+        } catch (RuntimeException e) {
+          // a bug in a balancer plugin; thrown into Vert.x here, it would keep the response from ever ending
+          LOG.log(System.Logger.Level.WARNING, "balancer report failed: " + e, e);
+        }
       }
     }
   }

@@ -75,6 +75,19 @@ class XgateLoadBalancerTest {
   }
 
   @Test
+  void aBalancerWhoseSelectionThrowsFailsTheRequest() throws Exception {
+    HttpClientAgent client = client(XgateLoadBalancer.of("test_failing next;"), origins);
+    assertThatThrownBy(() -> await(client.request(options(null)).compose(r -> r.send()).compose(r -> r.body())))
+        .hasMessageContaining("balancer selection failed: java.lang.IllegalStateException: plugin bug in next()");
+  }
+
+  @Test
+  void aBalancerWhoseReportThrowsStillCompletesTheRequests() throws Exception {
+    HttpClientAgent client = client(XgateLoadBalancer.of("test_failing report;"), origins);
+    assertThat(bodies(client, null, 3)).containsExactly("origin 1", "origin 2", "origin 3");
+  }
+
+  @Test
   void badDirectivesAreRejectedUpFront() {
     assertThatThrownBy(() -> XgateLoadBalancer.of("hash;")).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("invalid number of arguments in \"hash\" directive");
