@@ -52,7 +52,7 @@ class ConfigChangeReloadTest {
     awaitBody(port, "two");
 
     Files.writeString(location, "location / { retrun 200 \"bad\"; }\n");
-    awaitLog("unknown directive \"retrun\" in " + location + ":1");
+    LogFiles.awaitText(temp.resolve("error.log"), "unknown directive \"retrun\" in " + location + ":1");
     assertThat(body(port)).isEqualTo("two");
 
     Files.writeString(location, "location / { return 200 \"three\"; }\n");
@@ -92,18 +92,6 @@ class ConfigChangeReloadTest {
       got = body(port);
     }
     assertThat(got).isEqualTo(expected);
-  }
-
-  private void awaitLog(String text) throws Exception {
-    Path log = temp.resolve("error.log");
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < end) {
-      if (Files.exists(log) && Files.readString(log).contains(text)) {
-        return;
-      }
-      Thread.sleep(50);
-    }
-    assertThat(Files.exists(log) ? Files.readString(log) : "").contains(text);
   }
 
   private static String body(int port) throws Exception {

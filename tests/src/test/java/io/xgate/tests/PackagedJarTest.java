@@ -189,15 +189,7 @@ class PackagedJarTest {
   }
 
   private void awaitLog(String text, String file) throws Exception {
-    Path log = dir.resolve(file);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
-      if (Files.exists(log) && Files.readString(log).contains(text)) {
-        return;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no \"" + text + "\" in " + file + ": " + (Files.exists(log) ? Files.readString(log) : ""));
+    LogFiles.awaitText(dir.resolve(file), text, 20);
   }
 
   private void awaitListening(int port) throws Exception {

@@ -1,4 +1,4 @@
-package io.xgate.gateway.vertx;
+package io.xgate.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,6 +12,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.Address;
 import io.vertx.core.net.AddressResolver;
 import io.vertx.core.net.SocketAddress;
+import io.xgate.gateway.vertx.XgateLoadBalancer;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.util.ArrayList;
@@ -76,14 +77,14 @@ class XgateLoadBalancerTest {
 
   @Test
   void aBalancerWhoseSelectionThrowsFailsTheRequest() throws Exception {
-    HttpClientAgent client = client(XgateLoadBalancer.of("test_failing next;"), origins);
+    HttpClientAgent client = client(XgateLoadBalancer.of("test_throwing_hook next;"), origins);
     assertThatThrownBy(() -> await(client.request(options(null)).compose(r -> r.send()).compose(r -> r.body())))
         .hasMessageContaining("balancer selection failed: java.lang.IllegalStateException: plugin bug in next()");
   }
 
   @Test
   void aBalancerWhoseReportThrowsStillCompletesTheRequests() throws Exception {
-    HttpClientAgent client = client(XgateLoadBalancer.of("test_failing report;"), origins);
+    HttpClientAgent client = client(XgateLoadBalancer.of("test_throwing_hook report;"), origins);
     assertThat(bodies(client, null, 3)).containsExactly("origin 1", "origin 2", "origin 3");
   }
 

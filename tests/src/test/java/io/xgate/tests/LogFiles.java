@@ -1,0 +1,30 @@
+package io.xgate.tests;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/** Log files as tests read them: each log is written by its own thread, so a line shows up a moment after its event. */
+final class LogFiles {
+
+  private LogFiles() {
+  }
+
+  /** Waits until {@code log} contains {@code text}; fails with the log's content after 10 s. */
+  static void awaitText(Path log, String text) throws Exception {
+    awaitText(log, text, 10);
+  }
+
+  /** Waits until {@code log} contains {@code text}; fails with the log's content after {@code seconds}. */
+  static void awaitText(Path log, String text, int seconds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(log) && Files.readString(log).contains(text)) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("no \"" + text + "\" in " + log + " after " + seconds + " s: "
+        + (Files.exists(log) ? Files.readString(log) : "(no file)"));
+  }
+}
