@@ -39,8 +39,9 @@ import java.util.function.Function;
  * (least_conn counts overlapping requests; {@code proxy_next_upstream_timeout}, {@code SIGTERM} releasing the port
  * at once). A hundred rounds get the request path compiled by the JIT's first tier (after ~200 calls a method is).
  *
- * <p>Each round also sends one request through an upstream with each balancer chain the served config uses (two servers,
- * both its own origin), so that {@code least_conn} or {@code hash} code is loaded before their first real request.
+ * <p>Each round also sends one request through an upstream with each balancer chain the served config uses (two
+ * servers, both its own origin), so that {@code least_conn} or {@code hash} code is loaded and compiled before their
+ * first real request.
  *
  * <p>The warm-up has its own config, upstream and origin: one throwaway listener on an ephemeral loopback port
  * that is both the proxy ({@code location /proxy/}) and its origin ({@code location /origin/}). No configured peer

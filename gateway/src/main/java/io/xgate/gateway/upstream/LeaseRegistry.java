@@ -206,15 +206,13 @@ public final class LeaseRegistry implements PeerLeases {
     }
 
     private Peer pick() {
+      if (failure != null) {
+        close();
+        throw failure;
+      }
       Peer p;
       try {
-        if (failure != null) {
-          throw failure;
-        }
         p = triesLeft > 0 ? selection.next() : null;
-      } catch (IllegalStateException e) {
-        close();
-        throw e == failure ? failure : pluginFailed("selection", upstream, e);
       } catch (RuntimeException e) {
         close();
         throw pluginFailed("selection", upstream, e);
