@@ -157,6 +157,9 @@ public final class ServerVerticle extends VerticleBase {
         .setIdleTimeout(idleTimeoutSeconds(s))
         .setIdleTimeoutUnit(TimeUnit.SECONDS)
         .setCompressionSupported(false)
+        // upgrades are relayed as bytes (UpgradeTunnel): no WebSocket extension handler in every connection's path
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setPerMessageWebSocketCompressionSupported(false)
         .setHttp2ClearTextEnabled(false);   // as nginx: an HTTP/1.1 listener ignores "Upgrade: h2c"
     EdgeRequestDecoder.limits(options, s.largeHeaderBuffers(), s.largeHeaderBufferSize());
     return vertx.createHttpServer(options).requestHandler(requests)
