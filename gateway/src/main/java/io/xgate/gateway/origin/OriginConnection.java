@@ -1,21 +1,21 @@
 package io.xgate.gateway.origin;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.internal.ContextInternal;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One connection to an origin peer: the last handler of its Netty pipeline (after the HTTP codec), carrying one
- * {@link OriginExchange} at a time and idle in its {@link OriginPool} in between.
+ * One connection to an origin peer: the one handler of its Netty pipeline, carrying one {@link OriginExchange} at a
+ * time and idle in its {@link OriginPool} in between. The exchange writes its request as bytes; the responses are
+ * read by the connection's {@link OriginResponseDecoder}.
  *
  * <p>One timer per connection serves both waits nginx times: while an exchange runs, the exchange's timeout without
  * a read or a write ({@code proxy_read_timeout}); while idle, {@code keepalive_timeout}. It is re-armed only when it
@@ -26,11 +26,11 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   private final OriginPool pool;
   private final String host;
   private final int port;
+  private final OriginResponseDecoder decoder = new OriginResponseDecoder(OriginPool.BODY_PIECE);
   private Channel channel;
   private OriginExchange exchange;
   private long requests;
   private boolean idle;
-  private boolean dropEmptyEnd;
   private long idleSinceNanos;
   private long keepaliveTimeoutNanos;
   private long lastActivityNanos;
@@ -71,7 +71,8 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
     idle = false;
     requests++;
     lastActivityNanos = System.nanoTime();
-    exchange = new OriginExchange(this, context, method, uri, version, new DefaultHttpHeaders());
+    exchange = new OriginExchange(this, context, method, uri, version);
+    decoder.expect(method == HttpMethod.HEAD);
     if (timeoutMs > 0) {
       long timeoutNanos = timeoutMs * 1_000_000;
       exchange.timeoutNanos = timeoutNanos;
@@ -91,6 +92,10 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
+  ByteBufAllocator alloc() {
+    return channel.alloc();
+  }
+
   boolean writable() {
     return channel.isWritable();
   }
@@ -101,15 +106,12 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
 
   /**
    * The exchange read its response in full: the connection goes back to the pool if it may carry another.
-   *
-   * @param emptyEndFollows the decoder is about to deliver the (empty) end of a response complete with its head
    */
-  void exchangeEnded(OriginExchange ended, boolean reusable, boolean emptyEndFollows) {
+  void exchangeEnded(OriginExchange ended, boolean reusable) {
     if (exchange != ended) {
       return;
     }
     exchange = null;
-    dropEmptyEnd = emptyEndFollows;
     if (reusable) {
       autoRead(true);   // an idle connection reads, so that the origin's close is seen at once
       pool.release(this);
@@ -122,6 +124,7 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   void exchangeAborted(OriginExchange aborted) {
     if (exchange == aborted) {
       exchange = null;
+      decoder.release();
       close();
     }
   }
@@ -188,19 +191,16 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     lastActivityNanos = System.nanoTime();
-    if (dropEmptyEnd && msg instanceof LastHttpContent) {
-      dropEmptyEnd = false;   // the end of a response its exchange took as complete at its head
-      ReferenceCountUtil.release(msg);
-      return;
-    }
     OriginExchange current = exchange;
-    if (current == null || !(msg instanceof HttpObject)) {
+    if (current == null || !(msg instanceof ByteBuf bytes)) {
       // bytes nobody asked for (on an idle connection): the connection can no longer be trusted
       ReferenceCountUtil.release(msg);
       close();
       return;
     }
-    current.received((HttpObject) msg);
+    if (!current.decoded(decoder, bytes)) {
+      close();
+    }
   }
 
   @Override
@@ -220,10 +220,11 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
     }
     pool.closed(this);
     OriginExchange current = exchange;
-    exchange = null;
     if (current != null) {
-      current.connectionClosed();
+      current.connectionClosed(decoder);   // a body that runs up to the close ends here
     }
+    exchange = null;
+    decoder.release();
   }
 
   @Override

@@ -1,27 +1,17 @@
 package io.xgate.gateway.origin;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Completable;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.impl.headers.HeadersAdaptor;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.streams.ReadStream;
@@ -31,22 +21,26 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One request to an origin and its response, over one {@link OriginConnection}: the request's head is filled
- * ({@link #headers}), then sent with or without a body ({@code send}); the callback gets this exchange as the
+ * ({@link #requestHeaders}), written as bytes, then sent with or without a body ({@code send}); the callback gets this exchange as the
  * {@link OriginResponse} once the response's head arrived, and the body follows as a stream that can be paused.
  *
  * <p>What ends an exchange: the response read in full (the connection goes back to its pool when both sides said
- * keep-alive and the request was sent in full), a failure (connect, write, premature close, a response head Netty
- * cannot parse, the timeout), or {@link #reset}. A failure before the head fails the send's callback, after it goes
- * to the {@link #exceptionHandler}; either way the connection is closed. Informational responses (1xx other than
- * 101) are skipped, as nginx does. Callbacks run on the request's context; nothing is called back after the end.
+ * keep-alive and the request was sent in full), a failure (connect, write, premature close, a response
+ * {@link OriginResponseDecoder} cannot read, the timeout), or {@link #reset}. A failure before the head fails the
+ * send's callback, after it goes to the {@link #exceptionHandler}; either way the connection is closed.
+ * Informational responses (1xx other than 101) are skipped, as nginx does. Callbacks run on the request's context;
+ * nothing is called back after the end.
  * The body's pieces are pooled memory: see {@link BodyPieces} for what the handler must do with each.
  */
 public final class OriginExchange implements OriginResponse {
 
-  /** The origin's response could not be parsed: nginx's "upstream sent invalid header" ({@code invalid_header}). */
+  /**
+   * The origin's response could not be read (nginx's {@code invalid_header}), e.g. "upstream sent invalid header":
+   * see {@link OriginResponseDecoder}.
+   */
   public static final class InvalidHeader extends IOException {
-    InvalidHeader(Throwable cause) {
-      super("upstream sent invalid header: " + cause.getMessage(), cause);
+    InvalidHeader(String reason) {
+      super(reason, null);
     }
   }
 
@@ -58,23 +52,26 @@ public final class OriginExchange implements OriginResponse {
   }
 
   private static final Object END = new Object();
+  private static final int CRLF = ('\r' << 8) | '\n';
+  private static final ByteBuf CHUNK_END = Unpooled.unreleasableBuffer(
+      Unpooled.directBuffer(2).writeShort(CRLF)).asReadOnly();
+  private static final ByteBuf LAST_CHUNK = Unpooled.unreleasableBuffer(
+      Unpooled.directBuffer(5).writeBytes(new byte[] {'0', '\r', '\n', '\r', '\n'})).asReadOnly();
 
   private final OriginConnection connection;
   private final ContextInternal context;
   private final HttpMethod method;
   private final String uri;
   private final HttpVersion version;
-  private final DefaultHttpHeaders requestHeaders;
-  private final MultiMap requestHeadersView;
+  private final HeadersMultiMap requestHeaders = HeadersMultiMap.httpHeaders();
+  private final OriginResponseDecoder.Listener decoded = new Decoded();
   long timeoutNanos;
 
   private Completable<OriginResponse> onHead;
   private ReadStream<Buffer> bodySource;
   private boolean bodySourcePaused;
   private boolean requestSent;
-  private boolean skippingInformational;
-  private HttpResponse response;
-  private MultiMap responseHeaders;
+  private OriginResponseDecoder.Head response;
   private Handler<Buffer> handler;
   private Handler<Void> endHandler;
   private Handler<Throwable> exceptionHandler;
@@ -84,21 +81,19 @@ public final class OriginExchange implements OriginResponse {
   private boolean over;
 
   OriginExchange(OriginConnection connection, ContextInternal context, HttpMethod method, String uri,
-      HttpVersion version, DefaultHttpHeaders requestHeaders) {
+      HttpVersion version) {
     this.connection = connection;
     this.context = context;
     this.method = method;
     this.uri = uri;
     this.version = version;
-    this.requestHeaders = requestHeaders;
-    this.requestHeadersView = new HeadersAdaptor(requestHeaders);
   }
 
   // ------------------------------------------------------------------ the request
 
   /** The request's headers, to fill before it is sent. */
   public MultiMap requestHeaders() {
-    return requestHeadersView;
+    return requestHeaders;
   }
 
   /** Sends the request without a body. */
@@ -108,15 +103,33 @@ public final class OriginExchange implements OriginResponse {
 
   /** Sends the request with {@code body} (a retry may send the same buffer again); sets its Content-Length. */
   public void send(Buffer body, Completable<OriginResponse> onHead) {
-    requestHeaders.set(HttpHeaderNames.CONTENT_LENGTH, body.length());
+    requestHeaders.set(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(body.length()));
     sendWhole(((BufferInternal) body).getByteBuf(), onHead);
   }
 
   private void sendWhole(ByteBuf body, Completable<OriginResponse> onHead) {
     this.onHead = onHead;
     requestSent = true;
-    connection.write(new DefaultFullHttpRequest(version, method, uri, body, requestHeaders,
-        EmptyHttpHeaders.INSTANCE), true);
+    if (body.isReadable()) {
+      connection.write(head(), false);
+      connection.write(body, true);
+    } else {
+      connection.write(head(), true);
+    }
+  }
+
+  /** The request line and the headers, as bytes: {@code METHOD URI HTTP/1.x}, one line per header, a blank line. */
+  private ByteBuf head() {
+    ByteBuf head = connection.alloc().buffer(256);
+    ByteBufUtil.copy(method.asciiName(), head);
+    head.writeByte(' ');
+    ByteBufUtil.writeUtf8(head, uri);
+    head.writeByte(' ');
+    ByteBufUtil.writeAscii(head, version.text());
+    head.writeShort(CRLF);
+    requestHeaders.encode(head, false);
+    head.writeShort(CRLF);
+    return head;
   }
 
   /**
@@ -126,15 +139,25 @@ public final class OriginExchange implements OriginResponse {
   public void send(ReadStream<Buffer> source, Completable<OriginResponse> onHead) {
     this.onHead = onHead;
     this.bodySource = source;
-    if (!requestHeaders.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+    boolean chunked = !requestHeaders.contains(HttpHeaderNames.CONTENT_LENGTH);
+    if (chunked) {
       requestHeaders.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
-    connection.write(new DefaultHttpRequest(version, method, uri, requestHeaders), false);
+    connection.write(head(), false);
     source.handler(buf -> {
-      if (over) {
+      if (over || buf.length() == 0) {
         return;
       }
-      connection.write(new DefaultHttpContent(((BufferInternal) buf).getByteBuf()), true);
+      if (chunked) {
+        ByteBuf size = connection.alloc().buffer(10);
+        ByteBufUtil.writeAscii(size, Integer.toHexString(buf.length()));
+        size.writeShort(CRLF);
+        connection.write(size, false);
+        connection.write(((BufferInternal) buf).getByteBuf(), false);
+        connection.write(CHUNK_END.duplicate(), true);
+      } else {
+        connection.write(((BufferInternal) buf).getByteBuf(), true);
+      }
       if (!connection.writable()) {
         bodySourcePaused = true;
         source.pause();
@@ -145,7 +168,7 @@ public final class OriginExchange implements OriginResponse {
       if (!over) {
         requestSent = true;
         bodySource = null;
-        connection.write(LastHttpContent.EMPTY_LAST_CONTENT, true);
+        connection.write(chunked ? LAST_CHUNK.duplicate() : Unpooled.EMPTY_BUFFER, true);
       }
     });
     source.resume();
@@ -159,67 +182,62 @@ public final class OriginExchange implements OriginResponse {
     }
   }
 
-  // ------------------------------------------------------------------ the response, as Netty decodes it
+  // ------------------------------------------------------------------ the response, as the decoder reads it
 
-  void received(HttpObject msg) {
-    if (over) {
-      ReferenceCountUtil.release(msg);
-      return;
-    }
-    if (msg.decoderResult().isFailure()) {
-      ReferenceCountUtil.release(msg);
-      failed(new InvalidHeader(msg.decoderResult().cause()));
-      return;
-    }
-    if (msg instanceof HttpResponse head) {
-      int status = head.status().code();
-      if (status >= 100 && status < 200 && status != 101) {
-        skippingInformational = true;   // nginx waits for the final response
-      } else {
-        response = head;
-        responseHeaders = new HeadersAdaptor(head.headers());
-        boolean bodyless = status == 204 || status == 304 || method == HttpMethod.HEAD;
-        if (bodyless) {
-          // the head is the whole response: the connection is free before the proxy answers its client, whose
-          // next request may be queued behind this one already (Netty's decoder follows with an empty end)
-          responseRead(true);
-        }
-        Completable<OriginResponse> callback = onHead;
-        onHead = null;
-        if (callback != null) {
-          context.dispatch(v -> callback.succeed(this));
-        }
-        if (bodyless) {
-          deliver(END);
-        }
-      }
-    }
-    if (msg instanceof HttpContent content) {
-      if (skippingInformational) {
-        content.release();
-        skippingInformational = !(content instanceof LastHttpContent);
+  /** What {@link OriginResponseDecoder} reads for this exchange. */
+  private final class Decoded implements OriginResponseDecoder.Listener {
+
+    @Override
+    public void head(OriginResponseDecoder.Head head, boolean complete) {
+      if (over) {
         return;
       }
-      if (content.content().isReadable()) {
-        deliver(BodyPieces.wrap(content.content()));   // the pooled bytes as read: no copy (BodyPieces)
-      } else {
-        content.release();
+      response = head;
+      if (complete) {
+        // the head is the whole response: the connection is free before the proxy answers its client, whose
+        // next request may be queued behind this one already
+        responseRead();
       }
-      if (content instanceof LastHttpContent) {
-        // trailers are dropped, as nginx does; the connection is free for the next request now, however slowly
-        // the body is taken from here
-        responseRead(false);
+      Completable<OriginResponse> callback = onHead;
+      onHead = null;
+      if (callback != null) {
+        context.dispatch(v -> callback.succeed(OriginExchange.this));
+      }
+      if (complete) {
         deliver(END);
       }
     }
+
+    @Override
+    public void body(ByteBuf piece) {
+      if (over) {
+        piece.release();
+      } else {
+        deliver(BodyPieces.wrap(piece));   // the pooled bytes as read: no copy (BodyPieces)
+      }
+    }
+
+    @Override
+    public void end() {
+      if (!over) {
+        // the connection is free for the next request now, however slowly the body is taken from here
+        responseRead();
+        deliver(END);
+      }
+    }
+
+    @Override
+    public void invalid(String reason) {
+      failed(new InvalidHeader(reason));
+    }
   }
 
-  private void responseRead(boolean emptyEndFollows) {
+  private void responseRead() {
     ended = true;
-    boolean reusable = requestSent && version == HttpVersion.HTTP_1_1
-        && !requestHeaders.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)
-        && HttpUtil.isKeepAlive(response) && response.status().code() != 101;
-    connection.exchangeEnded(this, reusable, emptyEndFollows);
+    String connectionHeader = requestHeaders.get(HttpHeaderNames.CONNECTION);
+    boolean reusable = requestSent && version == HttpVersion.HTTP_1_1 && response.keepAlive()
+        && (connectionHeader == null || !OriginResponseDecoder.hasToken(connectionHeader, "close"));
+    connection.exchangeEnded(this, reusable);
   }
 
   private void deliver(Object item) {
@@ -262,9 +280,14 @@ public final class OriginExchange implements OriginResponse {
     }
   }
 
+  /** Bytes its connection read, for the decoder to turn into this exchange's response; false: bytes left over. */
+  boolean decoded(OriginResponseDecoder decoder, ByteBuf bytes) {
+    return decoder.decode(bytes, decoded);
+  }
+
   /** The connection closed under this exchange: a premature close unless the whole response was read. */
-  void connectionClosed() {
-    if (!ended) {
+  void connectionClosed(OriginResponseDecoder decoder) {
+    if (!ended && !decoder.closed(decoded)) {
       failed(new PrematureClose());
     }
   }
@@ -294,17 +317,17 @@ public final class OriginExchange implements OriginResponse {
 
   @Override
   public int statusCode() {
-    return response.status().code();
+    return response.status();
   }
 
   @Override
   public String statusMessage() {
-    return response.status().reasonPhrase();
+    return response.reason();
   }
 
   @Override
   public MultiMap headers() {
-    return responseHeaders;
+    return response.headers();
   }
 
   @Override

@@ -7,8 +7,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.vertx.core.Completable;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
@@ -30,8 +28,9 @@ import java.util.Iterator;
  * origin closes it. With {@code keepalive} 0 (nginx's default) nothing is kept: every request gets its own
  * connection, closed after the response.
  *
- * <p>Connections live on this pool's event loop (the worker's), Netty's HTTP codec decodes the responses, and the
- * bytes reach the proxy without the copies and the per-request bookkeeping of Vert.x's client pool.
+ * <p>Connections live on this pool's event loop (the worker's), requests leave as bytes and responses are read by
+ * {@link OriginResponseDecoder}: they reach the proxy without the copies and the per-request bookkeeping of Vert.x's
+ * client pool, and without Netty's HTTP objects.
  * Not thread safe: everything runs on the event loop.
  */
 public final class OriginPool {
@@ -108,8 +107,6 @@ public final class OriginPool {
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            ch.pipeline().addLast("codec", new HttpClientCodec(new HttpDecoderConfig().setMaxChunkSize(BODY_PIECE),
-                false, false));
             ch.pipeline().addLast("origin", connection);
           }
         });

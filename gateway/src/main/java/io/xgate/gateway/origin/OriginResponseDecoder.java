@@ -1,0 +1,504 @@
+package io.xgate.gateway.origin;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Reads the responses of one origin connection from its bytes, as nginx's proxy module does
+ * ({@code ngx_http_proxy_process_status_line}, {@code ngx_http_proxy_process_header}, then the body by its length,
+ * chunked, or up to the close), without Netty's HTTP objects: the head is parsed in one pass into the headers the
+ * proxy forwards, and the body's pieces are slices of the bytes as read.
+ *
+ * <p>One response at a time, announced by {@link #expect}. Informational responses (1xx other than 101) are skipped,
+ * as nginx waits for the final one; trailers are read and dropped. What nginx calls "upstream sent invalid header"
+ * ends the decoding with {@link Listener#invalid}: a status line that is not {@code HTTP/x.y NNN}, a header line
+ * without a colon, folded or with characters a header may not hold, a head larger than {@link #MAX_HEAD}, a
+ * {@code Content-Length} that is not a number or comes twice, a {@code Transfer-Encoding} other than
+ * {@code chunked}, both of them at once (a response nginx refuses rather than guess its length), or a malformed chunk.
+ * Not thread safe: the connection's event loop runs it.
+ */
+final class OriginResponseDecoder {
+
+  /** A head larger than this is "upstream sent too big header": Netty's default limits, 4 KiB line + 8 KiB headers. */
+  static final int MAX_HEAD = 12 * 1024;
+  private static final int MAX_CHUNK_LINE = 4 * 1024;
+  private static final byte CR = '\r';
+  private static final byte LF = '\n';
+
+  /** What a response's head says. */
+  record Head(int status, String reason, HeadersMultiMap headers, boolean keepAlive) {
+  }
+
+  /** Where the decoded response goes; the body's pieces belong to the listener (each to be released once). */
+  interface Listener {
+    /** The final head; {@code complete}: nothing follows it (no body, or a body of length 0). */
+    void head(Head head, boolean complete);
+
+    void body(ByteBuf piece);
+
+    /** The body was read in full (trailers dropped). */
+    void end();
+
+    /** The response cannot be read; nothing more is decoded. */
+    void invalid(String reason);
+  }
+
+  private enum State { IDLE, HEAD, FIXED, CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_END, TRAILERS, UNTIL_CLOSE, BROKEN }
+
+  private final int maxPiece;
+  private State state = State.IDLE;
+  /** Counts {@link #expect}: a response that ends lets its connection carry the next request at once. */
+  private int generation;
+  private boolean headRequest;
+  private long remaining;
+  /** Bytes of a head, chunk line or trailer that are not complete yet. */
+  private ByteBuf partial;
+  private byte[] line = new byte[512];
+
+  OriginResponseDecoder(int maxPiece) {
+    this.maxPiece = maxPiece;
+  }
+
+  /** The next response answers a request with this method: a HEAD's response has no body. */
+  void expect(boolean headRequest) {
+    this.headRequest = headRequest;
+    generation++;
+    state = State.HEAD;
+    dropPartial();
+  }
+
+  /**
+   * Decodes {@code in} (released here) for {@code listener}.
+   *
+   * @return false when bytes are left that no request asked for (after the end of a response, or before any): the
+   *     connection can no longer be trusted
+   */
+  boolean decode(ByteBuf in, Listener listener) {
+    ByteBuf buf = in;
+    if (partial != null) {
+      partial.writeBytes(in);
+      in.release();
+      buf = partial;
+      partial = null;
+    }
+    int current = generation;
+    try {
+      while (buf.isReadable()) {
+        if (generation != current) {
+          return false;   // the response ended and the next request went out: the origin sent bytes nobody asked for
+        }
+        switch (state) {
+          case IDLE:
+            return false;
+          case BROKEN:
+            buf.skipBytes(buf.readableBytes());
+            return true;
+          case HEAD:
+            if (!head(buf, listener)) {
+              return true;
+            }
+            break;
+          case FIXED:
+          case UNTIL_CLOSE:
+          case CHUNK_DATA:
+            bodyPiece(buf, listener);
+            break;
+          case CHUNK_SIZE:
+            if (!chunkSize(buf, listener)) {
+              return true;
+            }
+            break;
+          case CHUNK_DATA_END:
+            if (!chunkDataEnd(buf, listener)) {
+              return true;
+            }
+            break;
+          case TRAILERS:
+            if (!trailers(buf, listener)) {
+              return true;
+            }
+            break;
+          default:
+            throw new IllegalStateException(state.name());
+        }
+      }
+      return true;
+    } finally {
+      buf.release();
+    }
+  }
+
+  /**
+   * The connection closed: a body that runs up to the close is complete now.
+   *
+   * @return whether the response ended here
+   */
+  boolean closed(Listener listener) {
+    dropPartial();
+    if (state == State.UNTIL_CLOSE) {
+      state = State.IDLE;
+      listener.end();
+      return true;
+    }
+    return false;
+  }
+
+  /** Drops what waits for more bytes; the decoder reads nothing more until the next {@link #expect}. */
+  void release() {
+    dropPartial();
+    state = State.IDLE;
+  }
+
+  private void dropPartial() {
+    if (partial != null) {
+      partial.release();
+      partial = null;
+    }
+  }
+
+  /** Keeps the unread rest of {@code buf} for the next read. */
+  private void keepRest(ByteBuf buf) {
+    ByteBuf rest = Unpooled.buffer(Math.max(256, buf.readableBytes() * 2));
+    rest.writeBytes(buf);
+    partial = rest;
+  }
+
+  private void fail(ByteBuf buf, Listener listener, String reason) {
+    state = State.BROKEN;
+    buf.skipBytes(buf.readableBytes());
+    listener.invalid(reason);
+  }
+
+  // ------------------------------------------------------------------ the head
+
+  /** Reads one head if it is all there; false when more bytes are needed (or the head was invalid). */
+  private boolean head(ByteBuf buf, Listener listener) {
+    int start = buf.readerIndex();
+    int end = buf.writerIndex();
+    byte b;
+    while (start < end && ((b = buf.getByte(start)) == CR || b == LF)) {
+      start++;   // blank lines before a status line (after a body with a stray CRLF) are skipped, as Netty does
+    }
+    buf.readerIndex(start);
+    int headEnd = -1;
+    for (int pos = start; pos < end; ) {
+      int lf = buf.indexOf(pos, end, LF);
+      if (lf < 0) {
+        break;
+      }
+      if (lf == pos || (lf == pos + 1 && buf.getByte(pos) == CR)) {
+        headEnd = lf + 1;
+        break;
+      }
+      pos = lf + 1;
+    }
+    int length = (headEnd < 0 ? end : headEnd) - start;
+    if (length > MAX_HEAD) {
+      fail(buf, listener, "upstream sent too big header");
+      return false;
+    }
+    if (headEnd < 0) {
+      keepRest(buf);
+      return false;
+    }
+    if (line.length < length) {
+      line = new byte[Math.max(length, line.length * 2)];
+    }
+    buf.getBytes(start, line, 0, length);
+    buf.readerIndex(headEnd);
+    return parseHead(line, length, buf, listener);
+  }
+
+  private boolean parseHead(byte[] h, int length, ByteBuf buf, Listener listener) {
+    int lf = indexOf(h, 0, length, LF);
+    int lineEnd = lf > 0 && h[lf - 1] == CR ? lf - 1 : lf;
+    // HTTP/x.y SP NNN [SP reason]
+    if (lineEnd < 12 || h[0] != 'H' || h[1] != 'T' || h[2] != 'T' || h[3] != 'P' || h[4] != '/'
+        || !digit(h[5]) || h[6] != '.' || !digit(h[7]) || h[8] != ' '
+        || !digit(h[9]) || !digit(h[10]) || !digit(h[11]) || (lineEnd > 12 && h[12] != ' ')) {
+      fail(buf, listener, "upstream sent no valid HTTP/1.0 header");
+      return false;
+    }
+    boolean http11 = h[5] > '1' || (h[5] == '1' && h[7] >= '1');
+    int status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
+    if (status < 100) {
+      fail(buf, listener, "upstream sent no valid HTTP/1.0 header");
+      return false;
+    }
+    if (status < 200 && status != 101) {
+      return true;   // 100 Continue, 103 Early Hints: nginx waits for the final response
+    }
+    String reason = lineEnd > 13 ? trimmed(h, 13, lineEnd) : "";
+    HeadersMultiMap headers = HeadersMultiMap.caseInsensitive();
+    long contentLength = -1;
+    boolean chunked = false;
+    boolean transferEncoding = false;
+    boolean close = !http11;   // nginx keeps no HTTP/1.0 origin connection alive (ngx_http_proxy_process_status_line)
+    for (int pos = lf + 1; pos < length; ) {
+      int eol = indexOf(h, pos, length, LF);
+      int stop = eol > pos && h[eol - 1] == CR ? eol - 1 : eol;
+      if (stop == pos) {
+        break;   // the blank line
+      }
+      int colon = indexOf(h, pos, stop, (byte) ':');
+      int nameEnd = colon;
+      while (nameEnd > pos && (h[nameEnd - 1] == ' ' || h[nameEnd - 1] == '\t')) {
+        nameEnd--;
+      }
+      if (colon < 0 || nameEnd == pos || !validName(h, pos, nameEnd)) {
+        fail(buf, listener, "upstream sent invalid header");   // also a folded line (it starts with a space)
+        return false;
+      }
+      int valueStart = colon + 1;
+      while (valueStart < stop && (h[valueStart] == ' ' || h[valueStart] == '\t')) {
+        valueStart++;
+      }
+      int valueEnd = stop;
+      while (valueEnd > valueStart && (h[valueEnd - 1] == ' ' || h[valueEnd - 1] == '\t')) {
+        valueEnd--;
+      }
+      if (!validValue(h, valueStart, valueEnd)) {
+        fail(buf, listener, "upstream sent invalid header");
+        return false;
+      }
+      String name = new String(h, pos, nameEnd - pos, StandardCharsets.ISO_8859_1);
+      String value = new String(h, valueStart, valueEnd - valueStart, StandardCharsets.ISO_8859_1);
+      headers.add(name, value);
+      int nameLength = nameEnd - pos;
+      if (nameLength == 14 && name.equalsIgnoreCase("Content-Length")) {
+        if (contentLength >= 0 || transferEncoding || (contentLength = parseLength(value)) < 0) {
+          fail(buf, listener, "upstream sent invalid \"Content-Length\" header");
+          return false;
+        }
+      } else if (nameLength == 17 && name.equalsIgnoreCase("Transfer-Encoding")) {
+        if (transferEncoding || contentLength >= 0 || !value.equalsIgnoreCase("chunked")) {
+          fail(buf, listener, "upstream sent invalid \"Transfer-Encoding\" header");
+          return false;
+        }
+        transferEncoding = true;
+        chunked = true;
+      } else if (nameLength == 10 && name.equalsIgnoreCase("Connection") && hasToken(value, "close")) {
+        close = true;
+      }
+      pos = eol + 1;
+    }
+    boolean bodyless = headRequest || status == 204 || status == 304 || status == 101;
+    if (bodyless || contentLength == 0) {
+      state = State.IDLE;
+      listener.head(new Head(status, reason, headers, !close && status != 101), true);
+    } else if (chunked) {
+      state = State.CHUNK_SIZE;
+      listener.head(new Head(status, reason, headers, !close), false);
+    } else if (contentLength > 0) {
+      state = State.FIXED;
+      remaining = contentLength;
+      listener.head(new Head(status, reason, headers, !close), false);
+    } else {
+      state = State.UNTIL_CLOSE;
+      listener.head(new Head(status, reason, headers, false), false);
+    }
+    return true;
+  }
+
+  // ------------------------------------------------------------------ the body
+
+  private void bodyPiece(ByteBuf buf, Listener listener) {
+    int n = Math.min(buf.readableBytes(), maxPiece);
+    if (state != State.UNTIL_CLOSE && remaining < n) {
+      n = (int) remaining;
+    }
+    ByteBuf piece = buf.readRetainedSlice(n);
+    if (state == State.UNTIL_CLOSE) {
+      listener.body(piece);
+      return;
+    }
+    remaining -= n;
+    if (remaining > 0) {
+      listener.body(piece);
+    } else if (state == State.CHUNK_DATA) {
+      state = State.CHUNK_DATA_END;
+      listener.body(piece);
+    } else {
+      state = State.IDLE;
+      listener.body(piece);
+      listener.end();
+    }
+  }
+
+  /** {@code size [; extensions] CRLF}; false when more bytes are needed. */
+  private boolean chunkSize(ByteBuf buf, Listener listener) {
+    int start = buf.readerIndex();
+    int lf = buf.indexOf(start, buf.writerIndex(), LF);
+    if (lf < 0) {
+      if (buf.readableBytes() > MAX_CHUNK_LINE) {
+        fail(buf, listener, "upstream sent invalid chunked response");
+      } else {
+        keepRest(buf);
+      }
+      return false;
+    }
+    long size = 0;
+    int digits = 0;
+    int i = start;
+    for (; i < lf; i++) {
+      int d = Character.digit(buf.getByte(i), 16);
+      if (d < 0) {
+        break;
+      }
+      if (++digits > 15) {
+        fail(buf, listener, "upstream sent invalid chunked response");
+        return false;
+      }
+      size = size * 16 + d;
+    }
+    byte after = i < lf ? buf.getByte(i) : LF;
+    if (digits == 0 || !(after == ';' || after == ' ' || after == '\t' || after == CR || after == LF)
+        || (after == CR && i != lf - 1)) {
+      fail(buf, listener, "upstream sent invalid chunked response");
+      return false;
+    }
+    buf.readerIndex(lf + 1);
+    if (size == 0) {
+      state = State.TRAILERS;
+    } else {
+      state = State.CHUNK_DATA;
+      remaining = size;
+    }
+    return true;
+  }
+
+  private boolean chunkDataEnd(ByteBuf buf, Listener listener) {
+    byte b = buf.getByte(buf.readerIndex());
+    if (b == LF) {
+      buf.skipBytes(1);
+    } else if (b != CR) {
+      fail(buf, listener, "upstream sent invalid chunked response");
+      return false;
+    } else if (buf.readableBytes() < 2) {
+      keepRest(buf);
+      return false;
+    } else if (buf.getByte(buf.readerIndex() + 1) != LF) {
+      fail(buf, listener, "upstream sent invalid chunked response");
+      return false;
+    } else {
+      buf.skipBytes(2);
+    }
+    state = State.CHUNK_SIZE;
+    return true;
+  }
+
+  /** The trailer lines after the last chunk, up to the blank line: dropped, as nginx does. */
+  private boolean trailers(ByteBuf buf, Listener listener) {
+    while (true) {
+      int start = buf.readerIndex();
+      int lf = buf.indexOf(start, buf.writerIndex(), LF);
+      if (lf < 0) {
+        if (buf.readableBytes() > MAX_HEAD) {
+          fail(buf, listener, "upstream sent invalid chunked response");
+        } else {
+          keepRest(buf);
+        }
+        return false;
+      }
+      buf.readerIndex(lf + 1);
+      if (lf == start || (lf == start + 1 && buf.getByte(start) == CR)) {
+        state = State.IDLE;
+        listener.end();
+        return true;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ bytes
+
+  private static int indexOf(byte[] h, int from, int to, byte b) {
+    for (int i = from; i < to; i++) {
+      if (h[i] == b) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean digit(byte b) {
+    return b >= '0' && b <= '9';
+  }
+
+  private static String trimmed(byte[] h, int from, int to) {
+    while (from < to && (h[from] == ' ' || h[from] == '\t')) {
+      from++;
+    }
+    while (to > from && (h[to - 1] == ' ' || h[to - 1] == '\t')) {
+      to--;
+    }
+    return new String(h, from, to - from, StandardCharsets.ISO_8859_1);
+  }
+
+  /** A token as the proxy can set it on its client's response (Vert.x's header name check). */
+  private static boolean validName(byte[] h, int from, int to) {
+    for (int i = from; i < to; i++) {
+      int c = h[i];
+      if (c <= ' ' || c >= 0x7F || NOT_IN_NAME.indexOf(c) >= 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static final String NOT_IN_NAME = "\"(),/:;<=>?@[\\]{}";
+
+  /** No control character but a tab (Vert.x's header value check). */
+  private static boolean validValue(byte[] h, int from, int to) {
+    for (int i = from; i < to; i++) {
+      int c = h[i] & 0xFF;
+      if ((c < ' ' && c != '\t') || c == 0x7F) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Decimal digits only, as nginx's {@code ngx_atoof}; -1 otherwise. */
+  private static long parseLength(String value) {
+    if (value.isEmpty() || value.length() > 18) {
+      return -1;
+    }
+    long n = 0;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      n = n * 10 + (c - '0');
+    }
+    return n;
+  }
+
+  /** Whether a comma-separated header value holds {@code token}, in any case. */
+  static boolean hasToken(String value, String token) {
+    int from = 0;
+    int length = value.length();
+    while (from <= length) {
+      int comma = value.indexOf(',', from);
+      int to = comma < 0 ? length : comma;
+      int s = from;
+      int e = to;
+      while (s < e && (value.charAt(s) == ' ' || value.charAt(s) == '\t')) {
+        s++;
+      }
+      while (e > s && (value.charAt(e - 1) == ' ' || value.charAt(e - 1) == '\t')) {
+        e--;
+      }
+      if (e - s == token.length() && value.regionMatches(true, s, token, 0, token.length())) {
+        return true;
+      }
+      if (comma < 0) {
+        return false;
+      }
+      from = comma + 1;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,210 @@
+package io.xgate.gateway.origin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How an origin's bytes become a response ({@link OriginResponseDecoder}): the head, the body by its length, chunked
+ * or up to the close, whatever way the socket reads cut them; and the responses nginx refuses as an invalid header.
+ */
+class OriginResponseDecoderTest {
+
+  /** What the decoder told its listener, in order. */
+  private static final class Recorded implements OriginResponseDecoder.Listener {
+    OriginResponseDecoder.Head head;
+    boolean complete;
+    final StringBuilder body = new StringBuilder();
+    int ends;
+    String invalid;
+    final List<String> order = new ArrayList<>();
+
+    @Override
+    public void head(OriginResponseDecoder.Head head, boolean complete) {
+      this.head = head;
+      this.complete = complete;
+      order.add("head");
+    }
+
+    @Override
+    public void body(ByteBuf piece) {
+      body.append(piece.toString(StandardCharsets.ISO_8859_1));
+      piece.release();
+      order.add("body");
+    }
+
+    @Override
+    public void end() {
+      ends++;
+      order.add("end");
+    }
+
+    @Override
+    public void invalid(String reason) {
+      invalid = reason;
+      order.add("invalid");
+    }
+  }
+
+  private static Recorded decode(String response, int cut) {
+    return decode(response, cut, false);
+  }
+
+  /** Feeds {@code response} in reads of {@code cut} bytes. */
+  private static Recorded decode(String response, int cut, boolean headRequest) {
+    OriginResponseDecoder decoder = new OriginResponseDecoder(16);
+    decoder.expect(headRequest);
+    Recorded r = new Recorded();
+    byte[] bytes = response.getBytes(StandardCharsets.ISO_8859_1);
+    for (int i = 0; i < bytes.length; i += cut) {
+      ByteBuf read = Unpooled.directBuffer().writeBytes(bytes, i, Math.min(cut, bytes.length - i));
+      assertThat(decoder.decode(read, r)).isTrue();
+      assertThat(read.refCnt()).isZero();
+    }
+    return r;
+  }
+
+  @Test
+  void aBodyOfDeclaredLengthEndsWithItsLastByteHoweverTheReadsCutIt() {
+    String body = "0123456789abcdefghijklmnopqrstuvwxyz";
+    String response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 36\r\nX-A:  spaced  \r\n\r\n"
+        + body;
+    for (int cut = 1; cut <= response.length(); cut++) {
+      Recorded r = decode(response, cut);
+      assertThat(r.head.status()).isEqualTo(200);
+      assertThat(r.head.reason()).isEqualTo("OK");
+      assertThat(r.head.keepAlive()).isTrue();
+      assertThat(r.head.headers().get("content-type")).isEqualTo("text/plain");
+      assertThat(r.head.headers().get("X-A")).isEqualTo("spaced");
+      assertThat(r.complete).isFalse();
+      assertThat(r.body).hasToString(body);
+      assertThat(r.ends).isEqualTo(1);
+      assertThat(r.invalid).isNull();
+    }
+  }
+
+  @Test
+  void aChunkedBodyLosesItsFramingAndItsTrailersHoweverTheReadsCutIt() {
+    String response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + "5\r\nhello\r\n19;ext=1\r\n, chunked world, in three\r\n3 \r\n!!!\r\n0\r\nX-Trailer: dropped\r\n\r\n";
+    for (int cut = 1; cut <= response.length(); cut++) {
+      Recorded r = decode(response, cut);
+      assertThat(r.body).hasToString("hello, chunked world, in three!!!");
+      assertThat(r.ends).isEqualTo(1);
+      assertThat(r.invalid).isNull();
+      assertThat(r.head.headers().get("Transfer-Encoding")).isEqualTo("chunked");
+    }
+  }
+
+  @Test
+  void informationalResponsesAreSkippedAndTheFinalOneRead() {
+    Recorded r = decode("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+        + "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok", 7);
+    assertThat(r.head.status()).isEqualTo(201);
+    assertThat(r.head.headers().contains("Link")).isFalse();
+    assertThat(r.body).hasToString("ok");
+    assertThat(r.order).containsExactly("head", "body", "end");
+  }
+
+  @Test
+  void headsWithoutABodyAreCompleteResponses() {
+    assertThat(decode("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", 100, true).complete).isTrue();
+    assertThat(decode("HTTP/1.1 204 No Content\r\n\r\n", 100).complete).isTrue();
+    assertThat(decode("HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n", 100).complete).isTrue();
+    assertThat(decode("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 100).complete).isTrue();
+    Recorded noReason = decode("HTTP/1.1 204\r\n\r\n", 100);
+    assertThat(noReason.complete).isTrue();
+    assertThat(noReason.head.reason()).isEmpty();
+    assertThat(noReason.ends).isZero();   // a complete head is the whole response: no separate end
+  }
+
+  @Test
+  void aBodyWithoutLengthRunsUpToTheCloseAndItsConnectionIsNotKept() {
+    OriginResponseDecoder decoder = new OriginResponseDecoder(1024);
+    decoder.expect(false);
+    Recorded r = new Recorded();
+    decoder.decode(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\n\r\nsome", StandardCharsets.ISO_8859_1), r);
+    decoder.decode(Unpooled.copiedBuffer(" bytes", StandardCharsets.ISO_8859_1), r);
+    assertThat(r.ends).isZero();
+    assertThat(r.head.keepAlive()).isFalse();
+    assertThat(decoder.closed(r)).isTrue();
+    assertThat(r.body).hasToString("some bytes");
+    assertThat(r.ends).isEqualTo(1);
+  }
+
+  @Test
+  void aClosedConnectionCutsADeclaredLengthShort() {
+    OriginResponseDecoder decoder = new OriginResponseDecoder(1024);
+    decoder.expect(false);
+    Recorded r = new Recorded();
+    decoder.decode(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nhalf", StandardCharsets.ISO_8859_1),
+        r);
+    assertThat(decoder.closed(r)).isFalse();
+    assertThat(r.ends).isZero();
+  }
+
+  @Test
+  void onlyAnHttp11ResponseWithoutConnectionCloseKeepsItsConnection() {
+    assertThat(decode("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 100).head.keepAlive()).isTrue();
+    assertThat(decode("HTTP/1.1 200 OK\r\nConnection: Keep-Alive, CLOSE\r\nContent-Length: 0\r\n\r\n", 100)
+        .head.keepAlive()).isFalse();
+    // nginx keeps no HTTP/1.0 origin connection, whatever it says
+    assertThat(decode("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n", 100)
+        .head.keepAlive()).isFalse();
+    assertThat(decode("HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n", 100).head.keepAlive()).isFalse();
+  }
+
+  @Test
+  void bytesAfterTheEndOfAResponseAreNotTrusted() {
+    OriginResponseDecoder decoder = new OriginResponseDecoder(1024);
+    decoder.expect(false);
+    Recorded r = new Recorded();
+    boolean clean = decoder.decode(
+        Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA", StandardCharsets.ISO_8859_1), r);
+    assertThat(r.body).hasToString("ok");
+    assertThat(r.ends).isEqualTo(1);
+    assertThat(clean).isFalse();
+  }
+
+  @Test
+  void whatNginxRefusesAsAnInvalidHeader() {
+    String[] invalid = {
+      "HTTP/1.1 2OO OK\r\n\r\n",
+      "ICY 200 OK\r\n\r\n",
+      "HTTP/1.1 200OK\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nX-A: 1\r\n folded: line\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nBad Name: 1\r\n\r\n",
+      "HTTP/1.1 200 OK\r\n: empty name\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nX-A: a\u0001b\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 12abc\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok",
+      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello!!\r\n0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1000000000000000\r\n",
+      "HTTP/1.1 200 OK\r\nX-Big: " + "x".repeat(OriginResponseDecoder.MAX_HEAD) + "\r\n\r\n",
+    };
+    for (String response : invalid) {
+      for (int cut : new int[] {1, 5, response.length()}) {
+        Recorded r = decode(response, cut);
+        assertThat(r.invalid).as(response + " in reads of " + cut).isNotNull();
+        assertThat(r.ends).isZero();
+      }
+    }
+  }
+
+  @Test
+  void obsoleteTextInAHeaderValueIsKeptAsLatin1() {
+    Recorded r = decode("HTTP/1.1 200 OK\r\nX-Name: caf\u00e9\r\nContent-Length: 0\r\n\r\n", 100);
+    assertThat(r.head.headers().get("X-Name")).isEqualTo("caf\u00e9");
+  }
+}
