@@ -13,7 +13,11 @@
 #    to CPU 0 as well): the floor for a proxy on the JVM here, i.e. how much of the gap is the JVM's and Netty's and
 #    how much is what xgate adds on top.
 #
-# Usage: bench/profile-proxy.sh [--profile] [--floor] [PATH] [WORKDIR]
+# 4. With --compare JAR: a second gateway from JAR (e.g. the jar of an earlier commit), started, warmed and pinned
+#    as the first and measured beside it, so that a change's CPU per request is compared in one run; with
+#    --rounds N every proxy is measured N times, in turn (the machine's noise shows as the spread of a column).
+#
+# Usage: bench/profile-proxy.sh [--profile] [--floor] [--compare JAR] [--rounds N] [PATH] [WORKDIR]
 #   PATH: /small (100 bytes, default) or /64k.bin; WORKDIR default /tmp/xgate-profile
 # Needs nginx, wrk, taskset, curl, python3, the jar built (mvn -q package -DskipTests), and for --profile mvn.
 # Prints the per-request table; the profile lands in WORKDIR/profile-*.collapsed (feed it to flamegraph.pl or
@@ -23,11 +27,15 @@ profile=no
 if [ "${1:-}" = "--profile" ]; then profile=yes; shift; fi
 floor=no
 if [ "${1:-}" = "--floor" ]; then floor=yes; shift; fi
+compare=""
+if [ "${1:-}" = "--compare" ]; then compare=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2; fi
+rounds=1
+if [ "${1:-}" = "--rounds" ]; then rounds=$2; shift 2; fi
 path=${1:-/small}
 wd=${2:-/tmp/xgate-profile}
 jar=$(cd "$(dirname "$0")/.." && pwd)/gateway/target/xgate.jar
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-o1=$(free_port); o2=$(free_port); xp=$(free_port); np=$(free_port); fp=$(free_port)
+o1=$(free_port); o2=$(free_port); xp=$(free_port); np=$(free_port); fp=$(free_port); cp=$(free_port)
 mkdir -p "$wd/html" "$wd/logs" "$wd/tmp"
 [ -f "$wd/html/64k.bin" ] || head -c 65536 /dev/urandom > "$wd/html/64k.bin"
 temp="client_body_temp_path $wd/tmp/cb; proxy_temp_path $wd/tmp/p; fastcgi_temp_path $wd/tmp/f;
@@ -65,6 +73,8 @@ http {
   server { listen 127.0.0.1:$xp; location / { proxy_pass http://backend; proxy_set_header Connection ""; } }
 }
 CONF
+sed -e "s/listen 127.0.0.1:$xp;/listen 127.0.0.1:$cp;/" -e "s#pid $wd/xgate.pid#pid $wd/compared.pid#" \
+  -e "s#logs/xgate.log#logs/compared.log#" "$wd/xgate.conf" > "$wd/compared.conf"
 agent=""
 if [ $profile = yes ]; then
   ap="$wd/async-profiler"
@@ -82,37 +92,55 @@ if [ $profile = yes ]; then
 else
   taskset -c 0 java -Xmx512m -jar "$jar" -c "$wd/xgate.conf" -p "$wd" > "$wd/logs/xgate.out" 2>&1 & gateway=$!
 fi
+compared=""
+if [ -n "$compare" ]; then
+  mkdir -p "$wd/compared"
+  if [ $profile = yes ]; then
+    java -Xmx512m -jar "$compare" -c "$wd/compared.conf" -p "$wd/compared" > "$wd/logs/compared.out" 2>&1 &
+  else
+    taskset -c 0 java -Xmx512m -jar "$compare" -c "$wd/compared.conf" -p "$wd/compared" > "$wd/logs/compared.out" 2>&1 &
+  fi
+  compared=$!
+fi
 floor_proxy=""
 if [ $floor = yes ]; then
   taskset -c 0 java -Xmx512m -cp "$jar" "$(dirname "$0")/NettyFloorProxy.java" $fp $o1 $o2 > "$wd/logs/floor.out" 2>&1 &
   floor_proxy=$!
 fi
-trap 'kill $gateway $nginx_proxy $origin $floor_proxy 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-for i in $(seq 150); do curl -sf -o /dev/null "http://127.0.0.1:$xp/small" && break; sleep 0.2; done
-if [ $profile = yes ]; then
-  for p in /small /64k.bin "$path"; do wrk -t2 -c50 -d20s "http://127.0.0.1:$xp$p" > /dev/null; done
-  taskset -a -p -c 0 $gateway > /dev/null
-fi
-taskset -c 1 wrk -t1 -c50 -d40s "http://127.0.0.1:$xp$path" > /dev/null
+trap 'kill $gateway $nginx_proxy $origin $floor_proxy $compared 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+gateways=("$gateway $xp")
+if [ -n "$compare" ]; then gateways+=("$compared $cp"); fi
+for g in "${gateways[@]}"; do
+  set -- $g
+  for i in $(seq 150); do curl -sf -o /dev/null "http://127.0.0.1:$2/small" && break; sleep 0.2; done
+  if [ $profile = yes ]; then
+    for p in /small /64k.bin "$path"; do wrk -t2 -c50 -d20s "http://127.0.0.1:$2$p" > /dev/null; done
+    taskset -a -p -c 0 $1 > /dev/null
+  fi
+  taskset -c 1 wrk -t1 -c50 -d40s "http://127.0.0.1:$2$path" > /dev/null
+done
 taskset -c 1 wrk -t1 -c50 -d10s "http://127.0.0.1:$np$path" > /dev/null
 runs=("nginx $nginx_proxy $np" "xgate $gateway $xp")
+if [ -n "$compare" ]; then runs+=("compared $compared $cp"); fi
 if [ $floor = yes ]; then
   for i in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$fp/small" && break; sleep 0.2; done
   taskset -c 1 wrk -t1 -c50 -d40s "http://127.0.0.1:$fp$path" > /dev/null
   runs+=("floor $floor_proxy $fp")
 fi
 cpu() { awk '{print $14, $15}' "/proc/$1/stat"; }
-echo "path $path, 10 s of wrk -t1 -c50 each, CPU of the proxy's process per request:"
-printf '%-7s %10s %12s %12s %12s\n' proxy requests 'user us/req' 'sys us/req' 'total us/req'
-for run in "${runs[@]}"; do
-  set -- $run
-  before=($(cpu $2))
-  n=$(taskset -c 1 wrk -t1 -c50 -d10s "http://127.0.0.1:$3$path" | awk '/requests in/ {print $1}')
-  after=($(cpu $2))
-  python3 -c "
+echo "path $path, 10 s of wrk -t1 -c50 each, CPU of the proxy's process per request${compare:+ (compared: $compare)}:"
+printf '%-9s %10s %12s %12s %12s\n' proxy requests 'user us/req' 'sys us/req' 'total us/req'
+for round in $(seq "$rounds"); do
+  for run in "${runs[@]}"; do
+    set -- $run
+    before=($(cpu $2))
+    n=$(taskset -c 1 wrk -t1 -c50 -d10s "http://127.0.0.1:$3$path" | awk '/requests in/ {print $1}')
+    after=($(cpu $2))
+    python3 -c "
 tick = 1e6 / $(getconf CLK_TCK)
 u = ($((after[0] - before[0]))) * tick / $n; s = ($((after[1] - before[1]))) * tick / $n
-print('%-7s %10d %12.1f %12.1f %12.1f' % ('$1', $n, u, s, u + s))"
+print('%-9s %10d %12.1f %12.1f %12.1f' % ('$1', $n, u, s, u + s))"
+  done
 done
 if [ $profile = yes ]; then
   sleep 16   # the profile file that covers the xgate run is written at the end of its 15-s period
