@@ -63,6 +63,28 @@ class ProxyFaultsTest {
     }
     assertThat(originRequests).hasValue(1);
     assertThat(healthyRequests).hasValue(4);
+    LogFiles.awaitText(temp.resolve("error.log"), "upstream prematurely closed connection while reading response"
+        + " header from upstream, client: 127.0.0.1, server: , request: \"GET /first HTTP/1.1\", upstream: "
+        + "\"http://127.0.0.1:" + failing + "/first\", host: \"x\"");
+  }
+
+  @Test
+  void refusedConnectionsAndThenNoLivePeersAreInTheErrorLogAsNginxWritesThem() throws Exception {
+    int dead1 = RawHttp.freePort();
+    int dead2 = RawHttp.freePort();
+    int port = startGateway("server 127.0.0.1:" + dead1 + " max_fails=1 fail_timeout=30s; server 127.0.0.1:" + dead2
+        + " max_fails=1 fail_timeout=30s;", "");
+    assertThat(get(port, "/a")).startsWith("HTTP/1.1 502 ");
+    assertThat(get(port, "/b")).startsWith("HTTP/1.1 502 ");
+    Path log = temp.resolve("error.log");
+    for (int dead : new int[] {dead1, dead2}) {
+      LogFiles.awaitText(log, "[error] ");
+      LogFiles.awaitText(log, "connect() failed (111: Connection refused) while connecting to upstream, client:"
+          + " 127.0.0.1, server: , request: \"GET /a HTTP/1.1\", upstream: \"http://127.0.0.1:" + dead + "/a\", host:"
+          + " \"x\"");
+    }
+    LogFiles.awaitText(log, "no live upstreams while connecting to upstream, client: 127.0.0.1, server: , request:"
+        + " \"GET /b HTTP/1.1\", upstream: \"http://u/b\", host: \"x\"");
   }
 
   @Test
@@ -78,6 +100,8 @@ class ProxyFaultsTest {
     }
     assertThat(originRequests).hasValue(1);
     assertThat(healthyRequests).hasValue(3);
+    LogFiles.awaitText(temp.resolve("error.log"), "upstream sent no valid HTTP/1.0 header while reading response"
+        + " header from upstream, client: 127.0.0.1, server: , request: \"GET /first HTTP/1.1\"");
   }
 
   @Test
@@ -93,6 +117,8 @@ class ProxyFaultsTest {
     assertThat(body).isEqualTo("x".repeat(1000));   // then the connection was closed
     assertThat(get(port, "/after")).startsWith("HTTP/1.1 200 OK").endsWith("ok");
     assertThat(originRequests).hasValue(2);
+    LogFiles.awaitText(temp.resolve("error.log"),
+        "upstream prematurely closed connection while reading upstream, client: 127.0.0.1");
   }
 
   @Test
@@ -187,6 +213,8 @@ class ProxyFaultsTest {
         .contains("X-Upstream-Addr: 127.0.0.1:" + stalling + ", 127.0.0.1:" + healthy);
     assertThat(tookMs).as("timed out by proxy_read_timeout, then retried (proxy_next_upstream timeout)")
         .isBetween(900L, 30_000L);
+    LogFiles.awaitText(temp.resolve("error.log"), "upstream timed out (110: Connection timed out) while reading"
+        + " response header from upstream, client: 127.0.0.1, server: , request: \"GET /stall HTTP/1.1\"");
   }
 
   @Test

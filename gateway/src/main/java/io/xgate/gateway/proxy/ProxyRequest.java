@@ -207,6 +207,7 @@ public final class ProxyRequest {
     }
     if (p == null) {
       vars.attempts.add(UpstreamAttempt.noLivePeer(selection.noPeerName(upstream.name())));
+      errors.accept("no live upstreams while connecting to upstream" + errorContext(upstream.name()));
       finalizeWithStatus(502);
       return;
     }
@@ -233,7 +234,7 @@ public final class ProxyRequest {
             return;
           }
           if (failure != null) {
-            next(failureType(failure));
+            upstreamFailed(failure, "connecting to upstream");
             return;
           }
           attempt.connectNanos = System.nanoTime() - attempt.startNanos;
@@ -263,7 +264,7 @@ public final class ProxyRequest {
         return;
       }
       if (failure != null) {
-        next(failureType(failure));
+        upstreamFailed(failure, "reading response header from upstream");
       } else {
         readResponseHeader(in);
       }
@@ -304,7 +305,7 @@ public final class ProxyRequest {
         return;
       }
       if (ar.failed()) {
-        next(failureType(ar.cause()));
+        upstreamFailed(ar.cause(), "connecting to upstream");
         return;
       }
       attempt.connectNanos = System.nanoTime() - attempt.startNanos;
@@ -322,7 +323,7 @@ public final class ProxyRequest {
           return;
         }
         if (sent.failed()) {
-          next(failureType(sent.cause()));
+          upstreamFailed(sent.cause(), "reading response header from upstream");
         } else if (sent.result().statusCode() == 101) {
           headerRead(101);
           upgrade(sent.result());
@@ -481,6 +482,9 @@ public final class ProxyRequest {
     });
     in.exceptionHandler(e -> {
       // the origin failed mid-body: the status is out, so the client's connection is all we can close
+      if (!finalized && !clientGone) {
+        errors.accept(upstreamError(e, failureType(e)) + " while reading upstream" + errorContext(attempt.peer));
+      }
       if (!finalized) {
         completeAttempt();
         closeClient();
@@ -669,6 +673,49 @@ public final class ProxyRequest {
       case NextUpstream.HTTP_429: return 429;
       default: return 502;
     }
+  }
+
+  /**
+   * An attempt failed while connecting or before the response's head was read: the error log says so as nginx's
+   * does ({@code connect() failed (111: Connection refused) while connecting to upstream, client: ...}), unless the
+   * client left first (then the failure is the reset of its request), and nginx's next upstream decides the rest.
+   */
+  private void upstreamFailed(Throwable cause, String phase) {
+    int type = failureType(cause);
+    if (!clientGone && attempt != null) {
+      errors.accept(upstreamError(cause, type) + " while " + phase + errorContext(attempt.peer));
+    }
+    next(type);
+  }
+
+  /** nginx's words for a failure of {@code type}. */
+  static String upstreamError(Throwable cause, int type) {
+    if (type == NextUpstream.TIMEOUT) {
+      return "upstream timed out (110: Connection timed out)";
+    }
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof OriginExchange.InvalidHeader || t instanceof OriginExchange.PrematureClose) {
+        return t.getMessage();
+      }
+      String message = String.valueOf(t.getMessage());
+      if (t instanceof ConnectException) {
+        return message.contains("refused") ? "connect() failed (111: Connection refused)"
+            : "connect() failed (" + message + ")";
+      }
+      if (message.contains("Connection reset")) {
+        return "recv() failed (104: Connection reset by peer)";
+      }
+    }
+    return "upstream failed (" + cause + ")";
+  }
+
+  /** The tail nginx gives an upstream error: who asked what, of which upstream, with which Host header. */
+  private String errorContext(String upstreamAddress) {
+    String host = request.headers().get(HttpHeaders.HOST);
+    return ", client: " + vars.variable("remote_addr") + ", server: " + vars.variable("server_name")
+        + ", request: \"" + request.method().name() + " " + request.uri() + " "
+        + (request.version() == HttpVersion.HTTP_1_0 ? "HTTP/1.0" : "HTTP/1.1") + "\", upstream: \"http://"
+        + upstreamAddress + upstreamUri + "\"" + (host == null ? "" : ", host: \"" + host + "\"");
   }
 
   /** Sorts a connect or exchange failure into nginx's {@code error} / {@code timeout} / {@code invalid_header}. */
