@@ -3,6 +3,7 @@ package io.xgate.gateway.origin;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.http.impl.headers.HeadersMultiMap;
+import io.xgate.spi.ConfigValues;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -268,7 +269,7 @@ final class OriginResponseDecoder {
       headers.add(name, value);
       int nameLength = nameEnd - pos;
       if (nameLength == 14 && name.equalsIgnoreCase("Content-Length")) {
-        if (contentLength >= 0 || transferEncoding || (contentLength = parseLength(value)) < 0) {
+        if (contentLength >= 0 || transferEncoding || (contentLength = ConfigValues.parseNumber(value)) < 0) {
           fail(buf, listener, "upstream sent invalid \"Content-Length\" header");
           return false;
         }
@@ -327,16 +328,27 @@ final class OriginResponseDecoder {
     }
   }
 
-  /** {@code size [; extensions] CRLF}; false when more bytes are needed. */
-  private boolean chunkSize(ByteBuf buf, Listener listener) {
-    int start = buf.readerIndex();
-    int lf = buf.indexOf(start, buf.writerIndex(), LF);
+  /**
+   * The index of the LF ending the line at the reader index of a chunked body; -1 when the line is not complete
+   * (its start is kept for the next read) or longer than {@code limit} (the response is invalid).
+   */
+  private int lineEnd(ByteBuf buf, Listener listener, int limit) {
+    int lf = buf.indexOf(buf.readerIndex(), buf.writerIndex(), LF);
     if (lf < 0) {
-      if (buf.readableBytes() > MAX_CHUNK_LINE) {
+      if (buf.readableBytes() > limit) {
         fail(buf, listener, "upstream sent invalid chunked response");
       } else {
         keepRest(buf);
       }
+    }
+    return lf;
+  }
+
+  /** {@code size [; extensions] CRLF}; false when more bytes are needed. */
+  private boolean chunkSize(ByteBuf buf, Listener listener) {
+    int start = buf.readerIndex();
+    int lf = lineEnd(buf, listener, MAX_CHUNK_LINE);
+    if (lf < 0) {
       return false;
     }
     long size = 0;
@@ -393,13 +405,8 @@ final class OriginResponseDecoder {
   private boolean trailers(ByteBuf buf, Listener listener) {
     while (true) {
       int start = buf.readerIndex();
-      int lf = buf.indexOf(start, buf.writerIndex(), LF);
+      int lf = lineEnd(buf, listener, MAX_HEAD);
       if (lf < 0) {
-        if (buf.readableBytes() > MAX_HEAD) {
-          fail(buf, listener, "upstream sent invalid chunked response");
-        } else {
-          keepRest(buf);
-        }
         return false;
       }
       buf.readerIndex(lf + 1);
@@ -458,22 +465,6 @@ final class OriginResponseDecoder {
       }
     }
     return true;
-  }
-
-  /** Decimal digits only, as nginx's {@code ngx_atoof}; -1 otherwise. */
-  private static long parseLength(String value) {
-    if (value.isEmpty() || value.length() > 18) {
-      return -1;
-    }
-    long n = 0;
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (c < '0' || c > '9') {
-        return -1;
-      }
-      n = n * 10 + (c - '0');
-    }
-    return n;
   }
 
   /** Whether a comma-separated header value holds {@code token}, in any case. */
