@@ -217,4 +217,21 @@ class PackagedJarTest {
       return s.getLocalPort();
     }
   }
+
+  /**
+   * Issue 3's fault cases replayed from outside against the jar by {@code bench/faults-from-outside.py} (an origin
+   * that stalls, one that resets mid-body, one with an invalid head, a slow client with a spill file, a client that
+   * leaves, a spilled POST body retried after a refused connection, pipelined requests), then its leak check: open
+   * files and sockets back to their count, temp paths empty. The script prints one line per case.
+   */
+  @Test
+  void theFaultCasesReplayedFromOutsideLeaveNothingBehind() throws Exception {
+    Process p = new ProcessBuilder("python3", "bench/faults-from-outside.py", "--jar", JAR.toAbsolutePath().toString())
+        .directory(Path.of("..").toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    System.out.println(out);
+    assertThat(out).contains("0 failed");
+    assertThat(p.exitValue()).as(out).isZero();
+  }
 }
