@@ -57,8 +57,8 @@ class XgateLoadBalancerTest {
 
   @Test
   void weightedRoundRobinInNginxsOrder() throws Exception {
-    assertThat(bodies(() -> XgateLoadBalancer.of(""), null, 6)).containsExactly("origin 1", "origin 2", "origin 3", "origin 1", "origin 2",
-        "origin 3");
+    assertThat(bodies(() -> XgateLoadBalancer.of(""), null, 6)).containsExactly("origin 1", "origin 2", "origin 3",
+        "origin 1", "origin 2", "origin 3");
   }
 
   @Test
@@ -90,7 +90,8 @@ class XgateLoadBalancerTest {
 
   @Test
   void aBalancerWhoseReportThrowsStillCompletesTheRequests() throws Exception {
-    assertThat(bodies(() -> XgateLoadBalancer.of("test_throwing_hook report;"), null, 3)).containsExactly("origin 1", "origin 2", "origin 3");
+    assertThat(bodies(() -> XgateLoadBalancer.of("test_throwing_hook report;"), null, 3))
+        .containsExactly("origin 1", "origin 2", "origin 3");
   }
 
   @Test

@@ -21,8 +21,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One request to an origin and its response, over one {@link OriginConnection}: the request's head is filled
- * ({@link #requestHeaders}), written as bytes, then sent with or without a body ({@code send}); the callback gets this exchange as the
- * {@link OriginResponse} once the response's head arrived, and the body follows as a stream that can be paused.
+ * ({@link #requestHeaders}), then written as bytes with or without a body ({@code send}); the callback gets this
+ * exchange as the {@link OriginResponse} once the response's head arrived, and the body follows as a stream that can
+ * be paused.
  *
  * <p>What ends an exchange: the response read in full (the connection goes back to its pool when both sides said
  * keep-alive and the request was sent in full), a failure (connect, write, premature close, a response

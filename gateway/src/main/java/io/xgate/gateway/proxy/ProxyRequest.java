@@ -689,7 +689,7 @@ public final class ProxyRequest {
   }
 
   /** nginx's words for a failure of {@code type}. */
-  static String upstreamError(Throwable cause, int type) {
+  private static String upstreamError(Throwable cause, int type) {
     if (type == NextUpstream.TIMEOUT) {
       return "upstream timed out (110: Connection timed out)";
     }

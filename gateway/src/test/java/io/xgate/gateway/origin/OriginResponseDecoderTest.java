@@ -142,8 +142,8 @@ class OriginResponseDecoderTest {
     OriginResponseDecoder decoder = new OriginResponseDecoder(1024);
     decoder.expect(false);
     Recorded r = new Recorded();
-    decoder.decode(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nhalf", StandardCharsets.ISO_8859_1),
-        r);
+    decoder.decode(
+        Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nhalf", StandardCharsets.ISO_8859_1), r);
     assertThat(decoder.closed(r)).isFalse();
     assertThat(r.ends).isZero();
   }
