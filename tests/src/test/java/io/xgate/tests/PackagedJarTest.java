@@ -49,9 +49,14 @@ class PackagedJarTest {
   private Run xgate(String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("java", "-jar", JAR.toAbsolutePath().toString()));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+    return run(dir, cmd, 60);
+  }
+
+  /** Runs {@code cmd} in {@code workdir} to its end, with its output (standard error merged). */
+  private static Run run(Path workdir, List<String> cmd, int timeoutSeconds) throws Exception {
+    Process p = new ProcessBuilder(cmd).directory(workdir.toFile()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.waitFor(timeoutSeconds, TimeUnit.SECONDS)).isTrue();
     return new Run(p.exitValue(), out);
   }
 
@@ -226,12 +231,10 @@ class PackagedJarTest {
    */
   @Test
   void theFaultCasesReplayedFromOutsideLeaveNothingBehind() throws Exception {
-    Process p = new ProcessBuilder("python3", "bench/faults-from-outside.py", "--jar", JAR.toAbsolutePath().toString())
-        .directory(Path.of("..").toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    System.out.println(out);
-    assertThat(out).contains("0 failed");
-    assertThat(p.exitValue()).as(out).isZero();
+    Run replay = run(Path.of(".."),
+        List.of("python3", "bench/faults-from-outside.py", "--jar", JAR.toAbsolutePath().toString()), 120);
+    System.out.println(replay.output());
+    assertThat(replay.output()).contains("0 failed");
+    assertThat(replay.exit()).as(replay.output()).isZero();
   }
 }
