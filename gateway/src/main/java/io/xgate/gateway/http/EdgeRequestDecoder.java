@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
@@ -26,6 +27,7 @@ import io.vertx.core.http.impl.VertxHttpRequestDecoder;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.xgate.gateway.proxy.ErrorPages;
 import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -188,9 +190,10 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     HttpHeaders headers = request.headers();
     int hosts = 0;
     int encodings = 0;
-    for (Map.Entry<String, String> h : headers) {
-      String name = h.getKey();
-      String value = h.getValue();
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+      Map.Entry<CharSequence, CharSequence> h = it.next();   // the map's own entries: no wrapper per header
+      CharSequence name = h.getKey();
+      String value = h.getValue().toString();
       if (name.length() + 2 + value.length() > maxHeaderLine) {
         reject(request, new Rejected(400, "client sent too long header line", true));
         return;
@@ -199,9 +202,9 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
         reject(request, 400, "client sent invalid header line");
         return;
       }
-      if (name.equalsIgnoreCase("host")) {
+      if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
         hosts++;
-      } else if (name.equalsIgnoreCase("transfer-encoding")) {
+      } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)) {
         encodings++;
       }
     }

@@ -387,10 +387,12 @@ public final class ServerVerticle extends VerticleBase {
   }
 
   private void log(Generation g, ProxySettings s, RequestVariables vars) {
-    for (LogFormat f : warmUpLogFormats) {
-      AccessLog.format(f, vars);
+    for (int i = 0; i < warmUpLogFormats.size(); i++) {   // indexed loops: no iterator per request
+      AccessLog.format(warmUpLogFormats.get(i), vars);
     }
-    for (AccessLogTarget t : s.accessLogs()) {
+    List<AccessLogTarget> targets = s.accessLogs();
+    for (int i = 0; i < targets.size(); i++) {
+      AccessLogTarget t = targets.get(i);
       LogFile f = g.logFiles().get(t.path());
       if (f != null) {
         f.append(AccessLog.format(t.format(), vars));

@@ -17,6 +17,9 @@ public final class UriNormalizer {
     if (path == null || path.isEmpty() || path.charAt(0) != '/') {
       return null;
     }
+    if (plain(path)) {
+      return path;   // most paths: nothing to decode or merge, no copy
+    }
     ByteArrayOutputStream decoded = new ByteArrayOutputStream(path.length());
     boolean plain = true;
     for (int i = 0; i < path.length(); i++) {
@@ -86,5 +89,18 @@ public final class UriNormalizer {
       out.append('/');
     }
     return out.toString();
+  }
+
+  /** Whether {@code path} has no escape, no non-ASCII character, no segment starting with a dot, no double slash. */
+  private static boolean plain(String path) {
+    char previous = 0;
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      if (c == '%' || c > 0x7f || ((c == '.' || c == '/') && previous == '/')) {
+        return false;
+      }
+      previous = c;
+    }
+    return true;
   }
 }

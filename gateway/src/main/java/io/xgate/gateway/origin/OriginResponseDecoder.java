@@ -57,6 +57,11 @@ final class OriginResponseDecoder {
   /** Bytes of a head, chunk line or trailer that are not complete yet. */
   private ByteBuf partial;
   private byte[] line = new byte[512];
+  /**
+   * The strings of the previous head by position (the reason, then each line's name and value): an origin repeats
+   * most of its header lines from one response to the next, and an equal line reuses them instead of new ones.
+   */
+  private final String[] previousHead = new String[1 + 2 * 16];
 
   OriginResponseDecoder(int maxPiece) {
     this.maxPiece = maxPiece;
@@ -231,12 +236,13 @@ final class OriginResponseDecoder {
     if (status < 200 && status != 101) {
       return true;   // 100 Continue, 103 Early Hints: nginx waits for the final response
     }
-    String reason = lineEnd > 13 ? trimmed(h, 13, lineEnd) : "";
+    String reason = lineEnd > 13 ? trimmed(h, 13, lineEnd) : "";   // slot 0 of previousHead
     HeadersMultiMap headers = HeadersMultiMap.caseInsensitive();
     long contentLength = -1;
     boolean chunked = false;
     boolean transferEncoding = false;
     boolean close = !http11;   // nginx keeps no HTTP/1.0 origin connection alive (ngx_http_proxy_process_status_line)
+    int lines = 0;
     for (int pos = lf + 1; pos < length; ) {
       int eol = indexOf(h, pos, length, LF);
       int stop = eol > pos && h[eol - 1] == CR ? eol - 1 : eol;
@@ -264,8 +270,9 @@ final class OriginResponseDecoder {
         fail(buf, listener, "upstream sent invalid header");
         return false;
       }
-      String name = new String(h, pos, nameEnd - pos, StandardCharsets.ISO_8859_1);
-      String value = new String(h, valueStart, valueEnd - valueStart, StandardCharsets.ISO_8859_1);
+      String name = latin1(h, pos, nameEnd, 1 + 2 * lines);
+      String value = latin1(h, valueStart, valueEnd, 2 + 2 * lines);
+      lines++;
       headers.add(name, value);
       int nameLength = nameEnd - pos;
       if (nameLength == 14 && name.equalsIgnoreCase("Content-Length")) {
@@ -433,14 +440,35 @@ final class OriginResponseDecoder {
     return b >= '0' && b <= '9';
   }
 
-  private static String trimmed(byte[] h, int from, int to) {
+  private String trimmed(byte[] h, int from, int to) {
     while (from < to && (h[from] == ' ' || h[from] == '\t')) {
       from++;
     }
     while (to > from && (h[to - 1] == ' ' || h[to - 1] == '\t')) {
       to--;
     }
-    return new String(h, from, to - from, StandardCharsets.ISO_8859_1);
+    return latin1(h, from, to, 0);
+  }
+
+  /** The bytes {@code from..to} of {@code h} as a string: the previous head's at {@code slot} when they are equal. */
+  private String latin1(byte[] h, int from, int to, int slot) {
+    int n = to - from;
+    if (slot >= previousHead.length) {
+      return new String(h, from, n, StandardCharsets.ISO_8859_1);
+    }
+    String previous = previousHead[slot];
+    if (previous != null && previous.length() == n) {
+      int i = 0;
+      while (i < n && previous.charAt(i) == (h[from + i] & 0xff)) {
+        i++;
+      }
+      if (i == n) {
+        return previous;
+      }
+    }
+    String s = new String(h, from, n, StandardCharsets.ISO_8859_1);
+    previousHead[slot] = s;
+    return s;
   }
 
   /** A token as the proxy can set it on its client's response (Vert.x's header name check). */

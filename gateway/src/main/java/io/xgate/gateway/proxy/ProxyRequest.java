@@ -1,5 +1,6 @@
 package io.xgate.gateway.proxy;
 
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.vertx.core.Completable;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -82,6 +83,10 @@ public final class ProxyRequest {
   private boolean bodyConsumed;
   private boolean clientGone;
   private boolean finalized;
+  /** The forwarded response's body bytes still to come when its length is declared (phase 5). */
+  private long bodyLeft;
+  /** Whether the client's response was ended with the body's last bytes (phase 5, unbuffered). */
+  private boolean responseEnded;
 
   /**
    * @param vertx for the temp files of buffered request bodies
@@ -337,16 +342,13 @@ public final class ProxyRequest {
 
   private void copyRequestHeaders(MultiMap headers) {
     MultiMap in = request.headers();
-    String connectionTokens = in.get(HttpHeaders.CONNECTION);
-    for (var e : in) {
-      String name = e.getKey();
-      String lower = name.toLowerCase(Locale.ROOT);
-      if (ResponseHeaders.HOP_BY_HOP.contains(lower) || lower.equals("host") || lower.equals("expect")
-          || (connectionTokens != null && mentions(connectionTokens, lower))) {
-        continue;
+    String connection = in.get(HttpHeaders.CONNECTION);
+    in.forEach((name, value) -> {
+      if (!(ResponseHeaders.isHopByHop(name) || name.equalsIgnoreCase("host") || name.equalsIgnoreCase("expect")
+          || (connection != null && ResponseHeaders.connectionLists(connection, name)))) {
+        headers.add(name, value);
       }
-      headers.add(name, e.getValue());
-    }
+    });
     headers.set(HttpHeaders.HOST, vars.proxyHost);
     boolean connectionSet = false;
     for (HeaderValue h : settings.proxySetHeaders()) {
@@ -372,15 +374,6 @@ public final class ProxyRequest {
       headers.set(HttpHeaders.CONTENT_LENGTH, Long.toString(body.length()));   // as nginx sends a read body
     }
     selection.onRequestHeaders(peer, headers);
-  }
-
-  private static boolean mentions(String connectionHeader, String lowerName) {
-    for (String token : connectionHeader.split(",")) {
-      if (token.trim().equalsIgnoreCase(lowerName)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   // ------------------------------------------------------------------ phase 4: read the response header
@@ -415,19 +408,18 @@ public final class ProxyRequest {
     int status = in.statusCode();
     vars.upstreamHeaders = in.headers();
     response.setStatusCode(status);
-    if (!in.statusMessage().isEmpty()) {
-      response.setStatusMessage(in.statusMessage());
+    String reason = in.statusMessage();
+    if (!reason.isEmpty() && !reason.equals(HttpResponseStatus.valueOf(status).reasonPhrase())) {
+      response.setStatusMessage(reason);   // the standard phrase is what the status code already gives
     }
     MultiMap out = response.headers();
-    String connectionTokens = in.headers().get(HttpHeaders.CONNECTION);
-    for (var e : in.headers()) {
-      String lower = e.getKey().toLowerCase(Locale.ROOT);
-      if (ResponseHeaders.HOP_BY_HOP.contains(lower) || ResponseHeaders.HIDDEN_FROM_ORIGIN.contains(lower)
-          || (connectionTokens != null && mentions(connectionTokens, lower))) {
-        continue;
+    String connection = in.headers().get(HttpHeaders.CONNECTION);
+    in.headers().forEach((name, value) -> {
+      if (!(ResponseHeaders.isHopByHop(name) || ResponseHeaders.isHiddenFromOrigin(name)
+          || (connection != null && ResponseHeaders.connectionLists(connection, name)))) {
+        out.add(name, value);
       }
-      out.add(e.getKey(), e.getValue());
-    }
+    });
     out.set(HttpHeaders.SERVER, "xgate");
     try {
       selection.onResponseHeaders(peer, status, out);
@@ -453,29 +445,35 @@ public final class ProxyRequest {
     if (!out.contains(HttpHeaders.CONTENT_LENGTH) && request.version() != HttpVersion.HTTP_1_0) {
       response.setChunked(true);
     }
-    long[] bodyLeft = {contentLength(in)};
-    boolean[] clientEnded = {false};
-    ResponseBuffer buffer = buffering(in);
+    bodyLeft = contentLength(in);
+    boolean buffered = buffering(in);
     in.handler(buf -> {
+      if (finalized) {
+        BodyPieces.free(buf);
+        return;
+      }
       vars.addBodyBytes(buf.length());
-      boolean last = bodyLeft[0] > 0 && (bodyLeft[0] -= buf.length()) <= 0;
+      boolean last = bodyLeft > 0 && (bodyLeft -= buf.length()) <= 0;
       if (last) {
         // with these bytes the client holds the whole response and may send its next request, which another
         // event loop can take at once: the peer is released first, as in nginx, where both happen in one step
         completeAttempt();
       }
-      if (buffer != null) {
-        buffer.write(buf, last);
+      if (responseBuffer == null && buffered && response.writeQueueFull()) {
+        responseBuffer = newResponseBuffer(in);   // the client lags behind: from here on the body is buffered
+      }
+      if (responseBuffer != null) {
+        responseBuffer.write(buf, last);
         return;
       }
       if (last) {
         // the declared length is complete: head, body and end leave in one write
-        clientEnded[0] = true;
+        responseEnded = true;
         BodyPieces.end(response, buf);
         return;
       }
       BodyPieces.write(response, buf);
-      if (response.writeQueueFull()) {
+      if (!buffered && response.writeQueueFull()) {
         in.pause();
         response.drainHandler(v -> in.resume());
       }
@@ -497,10 +495,10 @@ public final class ProxyRequest {
       }
       // the origin has answered in full: its connection goes back to the pool now, however slow the client is
       completeAttempt();
-      if (buffer != null) {
-        buffer.end();
+      if (responseBuffer != null) {
+        responseBuffer.end();
       } else {
-        if (!clientEnded[0]) {
+        if (!responseEnded) {
           response.end();
         }
         finalizeRequest();
@@ -509,17 +507,21 @@ public final class ProxyRequest {
   }
 
   /**
-   * The buffer between origin and client when {@code proxy_buffering} is on and the origin did not turn it off
-   * with {@code X-Accel-Buffering: no}; {@code null} to relay with backpressure.
+   * Whether the body goes through a {@link ResponseBuffer}: {@code proxy_buffering} is on and the origin did not
+   * turn it off with {@code X-Accel-Buffering: no}. Otherwise it is relayed with backpressure on the origin.
    */
-  private ResponseBuffer buffering(OriginResponse in) {
-    if (!settings.proxyBuffering() || "no".equalsIgnoreCase(in.headers().get("X-Accel-Buffering"))) {
-      return null;
-    }
+  private boolean buffering(OriginResponse in) {
+    return settings.proxyBuffering() && !"no".equalsIgnoreCase(in.headers().get("X-Accel-Buffering"));
+  }
+
+  /**
+   * The buffer between origin and client, made when the client first lags behind (until then, and for most
+   * responses, the body passes straight through, as the buffer itself would pass it).
+   */
+  private ResponseBuffer newResponseBuffer(OriginResponse in) {
     ProxySettings.Buffers bufs = settings.proxyBuffers();
-    responseBuffer = new ResponseBuffer(vertx, in, response, bufs.number() * bufs.size(), settings.maxTempFileSize(),
-        settings.tempFileWriteSize(), Path.of(settings.proxyTempPath()), this::finalizeRequest);
-    return responseBuffer;
+    return new ResponseBuffer(vertx, in, response, bufs.number() * bufs.size(), settings.maxTempFileSize(),
+        settings.tempFileWriteSize(), settings.proxyTempPath(), this::finalizeRequest);
   }
 
   // ------------------------------------------------------------------ phase 5, upgraded: the tunnel
@@ -533,13 +535,12 @@ public final class ProxyRequest {
     vars.upstreamHeaders = in.headers();
     response.setStatusCode(101);
     MultiMap out = response.headers();
-    for (var e : in.headers()) {
-      String lower = e.getKey().toLowerCase(Locale.ROOT);
-      if (lower.equals("upgrade") || !(ResponseHeaders.HOP_BY_HOP.contains(lower)
-          || ResponseHeaders.HIDDEN_FROM_ORIGIN.contains(lower))) {
-        out.add(e.getKey(), e.getValue());
+    in.headers().forEach((name, value) -> {
+      if (name.equalsIgnoreCase("upgrade")
+          || !(ResponseHeaders.isHopByHop(name) || ResponseHeaders.isHiddenFromOrigin(name))) {
+        out.add(name, value);
       }
-    }
+    });
     out.set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE);
     out.set(HttpHeaders.SERVER, "xgate");
     try {

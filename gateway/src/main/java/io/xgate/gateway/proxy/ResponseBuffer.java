@@ -52,11 +52,11 @@ final class ResponseBuffer {
   private final long memoryLimit;
   private final long fileLimit;
   private final int readChunk;
-  private final Path tempDir;
+  private final String tempDir;
   private final Runnable whenSent;
 
   /** What waits for the client, oldest first: {@link Buffer}s in memory and {@link FileRange}s of the temp file. */
-  private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+  private final ArrayDeque<Object> waiting = new ArrayDeque<>(4);   // small: most bodies pass straight through
   private long memoryBytes;
 
   private Path filePath;
@@ -89,7 +89,7 @@ final class ResponseBuffer {
    *     ended
    */
   ResponseBuffer(Vertx vertx, ReadStream<Buffer> origin, HttpServerResponse client, long memoryLimit,
-      long fileLimit, long readChunk, Path tempDir, Runnable whenSent) {
+      long fileLimit, long readChunk, String tempDir, Runnable whenSent) {
     this.vertx = vertx;
     this.origin = origin;
     this.client = client;
@@ -204,7 +204,7 @@ final class ResponseBuffer {
     unopenedWrites.add(new Object[] {data, start});
     if (!fileOpening) {
       fileOpening = true;
-      TempFiles.create(vertx, tempDir, TempFiles.RESPONSE)
+      TempFiles.create(vertx, Path.of(tempDir), TempFiles.RESPONSE)
           .compose(path -> {
             filePath = path;
             return vertx.fileSystem().open(path.toString(),

@@ -3,7 +3,6 @@ package io.xgate.gateway.proxy;
 import io.vertx.core.MultiMap;
 import io.xgate.gateway.config.HeaderValue;
 import java.util.List;
-import java.util.Set;
 
 /**
  * What happens to headers on their way through: the hop-by-hop headers that never pass a proxy, the origin
@@ -12,14 +11,58 @@ import java.util.Set;
 public final class ResponseHeaders {
 
   /** Hop-by-hop headers (RFC 9110 §7.6.1): meaningful for one connection only. */
-  static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "transfer-encoding",
-      "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization");
+  private static final String[] HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding",
+      "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization"};
 
   /** Origin response headers nginx does not pass by default (it writes its own {@code Server}). */
-  static final Set<String> HIDDEN_FROM_ORIGIN = Set.of("server", "x-pad", "x-accel-expires", "x-accel-redirect",
-      "x-accel-limit-rate", "x-accel-buffering", "x-accel-charset");
+  private static final String[] HIDDEN_FROM_ORIGIN = {"server", "x-pad", "x-accel-expires", "x-accel-redirect",
+      "x-accel-limit-rate", "x-accel-buffering", "x-accel-charset"};
 
   private ResponseHeaders() {
+  }
+
+  /** Whether the header {@code name} (any case) is hop-by-hop. */
+  static boolean isHopByHop(String name) {
+    return among(HOP_BY_HOP, name);
+  }
+
+  /** Whether the origin response header {@code name} (any case) is one nginx hides from the client by default. */
+  static boolean isHiddenFromOrigin(String name) {
+    return among(HIDDEN_FROM_ORIGIN, name);
+  }
+
+  private static boolean among(String[] lowerCaseNames, String name) {
+    for (String n : lowerCaseNames) {
+      if (n.equalsIgnoreCase(name)) {   // compares lengths first: most names are rejected at once
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether the {@code Connection} header value {@code connection} lists {@code name} (any case) among its
+   * comma-separated tokens: such a header is hop-by-hop for this message (RFC 9110 §7.6.1).
+   */
+  static boolean connectionLists(String connection, String name) {
+    int n = connection.length();
+    for (int start = 0; start < n; ) {
+      int comma = connection.indexOf(',', start);
+      int end = comma < 0 ? n : comma;
+      int from = start;
+      while (from < end && connection.charAt(from) <= ' ') {
+        from++;
+      }
+      int to = end;
+      while (to > from && connection.charAt(to - 1) <= ' ') {
+        to--;
+      }
+      if (to - from == name.length() && connection.regionMatches(true, from, name, 0, to - from)) {
+        return true;
+      }
+      start = end + 1;
+    }
+    return false;
   }
 
   /** Whether {@code add_header} without {@code always} applies to {@code status}, as in nginx. */

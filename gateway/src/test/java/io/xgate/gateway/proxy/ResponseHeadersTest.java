@@ -1,0 +1,39 @@
+package io.xgate.gateway.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** Which headers stop at the proxy: hop-by-hop ones, those a {@code Connection} header lists, those nginx hides. */
+class ResponseHeadersTest {
+
+  @Test
+  void hopByHopHeadersAreKnownInAnyCase() {
+    assertThat(ResponseHeaders.isHopByHop("Connection")).isTrue();
+    assertThat(ResponseHeaders.isHopByHop("KEEP-ALIVE")).isTrue();
+    assertThat(ResponseHeaders.isHopByHop("transfer-encoding")).isTrue();
+    assertThat(ResponseHeaders.isHopByHop("TE")).isTrue();
+    assertThat(ResponseHeaders.isHopByHop("Content-Type")).isFalse();
+    assertThat(ResponseHeaders.isHopByHop("Tea")).isFalse();
+  }
+
+  @Test
+  void theOriginsOwnServerAndAccelHeadersAreHidden() {
+    assertThat(ResponseHeaders.isHiddenFromOrigin("Server")).isTrue();
+    assertThat(ResponseHeaders.isHiddenFromOrigin("X-Accel-Buffering")).isTrue();
+    assertThat(ResponseHeaders.isHiddenFromOrigin("X-Accel-Other")).isFalse();
+    assertThat(ResponseHeaders.isHiddenFromOrigin("Date")).isFalse();
+  }
+
+  @Test
+  void aConnectionHeaderListsTokensSeparatedByCommasWithOptionalSpaces() {
+    assertThat(ResponseHeaders.connectionLists("close", "Close")).isTrue();
+    assertThat(ResponseHeaders.connectionLists("keep-alive, X-Trace", "x-trace")).isTrue();
+    assertThat(ResponseHeaders.connectionLists(" X-A ,\tX-B\t", "x-b")).isTrue();
+    assertThat(ResponseHeaders.connectionLists("X-A,,X-B", "X-A")).isTrue();
+    assertThat(ResponseHeaders.connectionLists("X-Trace-Id", "X-Trace")).isFalse();
+    assertThat(ResponseHeaders.connectionLists("X-Trace", "X-Trace-Id")).isFalse();
+    assertThat(ResponseHeaders.connectionLists("", "X-Trace")).isFalse();
+    assertThat(ResponseHeaders.connectionLists(",", "X-Trace")).isFalse();
+  }
+}
