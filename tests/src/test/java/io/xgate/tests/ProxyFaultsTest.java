@@ -105,6 +105,22 @@ class ProxyFaultsTest {
   }
 
   @Test
+  void aResponseHeadLargerThanProxyBufferSizeIsTooBigAnInvalidHeaderForProxyNextUpstream() throws Exception {
+    int failing = rawOrigin(head -> "HTTP/1.1 200 OK\r\nX-Big: " + "b".repeat(1100)
+        + "\r\nContent-Length: 2\r\n\r\nok");
+    int healthy = healthyOrigin();
+    int port = startGateway("server 127.0.0.1:" + failing + "; server 127.0.0.1:" + healthy + ";",
+        "proxy_buffer_size 1k; proxy_next_upstream error timeout invalid_header;"
+        + " add_header X-Upstream-Addr $upstream_addr always;");
+    assertThat(get(port, "/first")).startsWith("HTTP/1.1 200 OK")
+        .contains("X-Upstream-Addr: 127.0.0.1:" + failing + ", 127.0.0.1:" + healthy);
+    assertThat(originRequests).hasValue(1);
+    LogFiles.awaitText(temp.resolve("error.log"), "upstream sent too big header while reading response header from"
+        + " upstream, client: 127.0.0.1, server: , request: \"GET /first HTTP/1.1\", upstream: \"http://127.0.0.1:"
+        + failing + "/first\"");
+  }
+
+  @Test
   void anOriginClosingMidBodyTruncatesTheResponseAndClosesTheClientWithoutBlamingThePeer() throws Exception {
     // nginx finalizes such a request (the status is out) and frees the peer without NGX_PEER_FAILED
     int origin = rawOrigin(head -> head.contains("/truncated")

@@ -65,14 +65,16 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
    *
    * @param context where the exchange's callbacks run (the request's context)
    * @param timeoutMs how long the exchange may go without a read or a write before it fails with a timeout
+   * @param headLimit the largest response head accepted, in bytes ({@code proxy_buffer_size}); a larger one is
+   *     invalid ("upstream sent too big header")
    */
   public OriginExchange exchange(ContextInternal context, HttpMethod method, String uri, HttpVersion version,
-      long timeoutMs) {
+      long timeoutMs, int headLimit) {
     idle = false;
     requests++;
     lastActivityNanos = System.nanoTime();
     exchange = new OriginExchange(this, context, method, uri, version);
-    decoder.expect(method == HttpMethod.HEAD);
+    decoder.expect(method == HttpMethod.HEAD, headLimit);
     if (timeoutMs > 0) {
       long timeoutNanos = timeoutMs * 1_000_000;
       exchange.timeoutNanos = timeoutNanos;

@@ -15,15 +15,16 @@ import java.nio.charset.StandardCharsets;
  * <p>One response at a time, announced by {@link #expect}. Informational responses (1xx other than 101) are skipped,
  * as nginx waits for the final one; trailers are read and dropped. What nginx calls "upstream sent invalid header"
  * ends the decoding with {@link Listener#invalid}: a status line that is not {@code HTTP/x.y NNN}, a header line
- * without a colon, folded or with characters a header may not hold, a head larger than {@link #MAX_HEAD}, a
+ * without a colon, folded or with characters a header may not hold, a head larger than its limit (nginx's
+ * {@code proxy_buffer_size}: "upstream sent too big header"), a
  * {@code Content-Length} that is not a number or comes twice, a {@code Transfer-Encoding} other than
  * {@code chunked}, both of them at once (a response nginx refuses rather than guess its length), or a malformed chunk.
  * Not thread safe: the connection's event loop runs it.
  */
 final class OriginResponseDecoder {
 
-  /** A head larger than this is "upstream sent too big header": Netty's default limits, 4 KiB line + 8 KiB headers. */
-  static final int MAX_HEAD = 12 * 1024;
+  /** A trailer line longer than this makes the response invalid. */
+  static final int MAX_TRAILER_LINE = 12 * 1024;
   private static final int MAX_CHUNK_LINE = 4 * 1024;
   private static final byte CR = '\r';
   private static final byte LF = '\n';
@@ -53,6 +54,7 @@ final class OriginResponseDecoder {
   /** Counts {@link #expect}: a response that ends lets its connection carry the next request at once. */
   private int generation;
   private boolean headRequest;
+  private int headLimit;
   private long remaining;
   /** Bytes of a head, chunk line or trailer that are not complete yet. */
   private ByteBuf partial;
@@ -67,9 +69,13 @@ final class OriginResponseDecoder {
     this.maxPiece = maxPiece;
   }
 
-  /** The next response answers a request with this method: a HEAD's response has no body. */
-  void expect(boolean headRequest) {
+  /**
+   * The next response answers a request with this method (a HEAD's response has no body) and may have a head of
+   * {@code headLimit} bytes at most, status line and blank line included (nginx's {@code proxy_buffer_size}).
+   */
+  void expect(boolean headRequest, int headLimit) {
     this.headRequest = headRequest;
+    this.headLimit = headLimit;
     generation++;
     state = State.HEAD;
     dropPartial();
@@ -201,7 +207,7 @@ final class OriginResponseDecoder {
       pos = lf + 1;
     }
     int length = (headEnd < 0 ? end : headEnd) - start;
-    if (length > MAX_HEAD) {
+    if (length > headLimit) {
       fail(buf, listener, "upstream sent too big header");
       return false;
     }
@@ -412,7 +418,7 @@ final class OriginResponseDecoder {
   private boolean trailers(ByteBuf buf, Listener listener) {
     while (true) {
       int start = buf.readerIndex();
-      int lf = lineEnd(buf, listener, MAX_HEAD);
+      int lf = lineEnd(buf, listener, MAX_TRAILER_LINE);
       if (lf < 0) {
         return false;
       }

@@ -248,7 +248,8 @@ public final class ProxyRequest {
           exchange = connection.exchange(context, io.netty.handler.codec.http.HttpMethod.valueOf(
               request.method().name()), upstreamUri, "1.0".equals(settings.httpVersion())
               ? io.netty.handler.codec.http.HttpVersion.HTTP_1_0 : io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
-              hasBody ? Math.max(settings.readTimeoutMs(), settings.sendTimeoutMs()) : settings.readTimeoutMs());
+              hasBody ? Math.max(settings.readTimeoutMs(), settings.sendTimeoutMs()) : settings.readTimeoutMs(),
+              (int) Math.min(settings.proxyBufferSize(), Integer.MAX_VALUE));
           sendRequest(exchange);
         });
   }

@@ -211,7 +211,7 @@ class OriginPoolTest {
     CompletableFuture<Void> reset = new CompletableFuture<>();
     OriginConnection connection = acquire(pool);
     context.runOnContext(v -> {
-      OriginExchange exchange = connection.exchange(context, HttpMethod.GET, "/big", HttpVersion.HTTP_1_1, 10_000);
+      OriginExchange exchange = connection.exchange(context, HttpMethod.GET, "/big", HttpVersion.HTTP_1_1, 10_000, 4096);
       exchange.send((response, failure) -> {
         response.pause();   // the first read's pieces wait in the exchange
         response.handler(BodyPieces::free);
@@ -259,7 +259,7 @@ class OriginPoolTest {
   private CompletableFuture<String> exchange(OriginConnection connection, String path, long timeoutMs) {
     CompletableFuture<String> answer = new CompletableFuture<>();
     context.runOnContext(v -> {
-      OriginExchange exchange = connection.exchange(context, HttpMethod.GET, path, HttpVersion.HTTP_1_1, timeoutMs);
+      OriginExchange exchange = connection.exchange(context, HttpMethod.GET, path, HttpVersion.HTTP_1_1, timeoutMs, 4096);
       exchange.requestHeaders().set("Host", "origin");
       exchange.send((response, failure) -> {
         if (failure != null) {

@@ -15,6 +15,9 @@ import org.junit.jupiter.api.Test;
  */
 class OriginResponseDecoderTest {
 
+  /** {@code proxy_buffer_size}'s default: one memory page. */
+  private static final int HEAD_LIMIT = 4096;
+
   /** What the decoder told its listener, in order. */
   private static final class Recorded implements OriginResponseDecoder.Listener {
     OriginResponseDecoder.Head head;
@@ -58,7 +61,7 @@ class OriginResponseDecoderTest {
   /** Feeds {@code response} in reads of {@code cut} bytes. */
   private static Recorded decode(String response, int cut, boolean headRequest) {
     OriginResponseDecoder decoder = new OriginResponseDecoder(16);
-    decoder.expect(headRequest);
+    decoder.expect(headRequest, HEAD_LIMIT);
     Recorded r = new Recorded();
     byte[] bytes = response.getBytes(StandardCharsets.ISO_8859_1);
     for (int i = 0; i < bytes.length; i += cut) {
@@ -126,7 +129,7 @@ class OriginResponseDecoderTest {
   @Test
   void aBodyWithoutLengthRunsUpToTheCloseAndItsConnectionIsNotKept() {
     OriginResponseDecoder decoder = new OriginResponseDecoder(1024);
-    decoder.expect(false);
+    decoder.expect(false, HEAD_LIMIT);
     Recorded r = new Recorded();
     decoder.decode(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\n\r\nsome", StandardCharsets.ISO_8859_1), r);
     decoder.decode(Unpooled.copiedBuffer(" bytes", StandardCharsets.ISO_8859_1), r);
@@ -140,7 +143,7 @@ class OriginResponseDecoderTest {
   @Test
   void aClosedConnectionCutsADeclaredLengthShort() {
     OriginResponseDecoder decoder = new OriginResponseDecoder(1024);
-    decoder.expect(false);
+    decoder.expect(false, HEAD_LIMIT);
     Recorded r = new Recorded();
     decoder.decode(
         Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nhalf", StandardCharsets.ISO_8859_1), r);
@@ -162,7 +165,7 @@ class OriginResponseDecoderTest {
   @Test
   void bytesAfterTheEndOfAResponseAreNotTrusted() {
     OriginResponseDecoder decoder = new OriginResponseDecoder(1024);
-    decoder.expect(false);
+    decoder.expect(false, HEAD_LIMIT);
     Recorded r = new Recorded();
     boolean clean = decoder.decode(
         Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA", StandardCharsets.ISO_8859_1), r);
@@ -191,7 +194,7 @@ class OriginResponseDecoderTest {
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello!!\r\n0\r\n\r\n",
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1000000000000000\r\n",
-      "HTTP/1.1 200 OK\r\nX-Big: " + "x".repeat(OriginResponseDecoder.MAX_HEAD) + "\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nX-Big: " + "x".repeat(HEAD_LIMIT) + "\r\n\r\n",
     };
     for (String response : invalid) {
       for (int cut : new int[] {1, 5, response.length()}) {
@@ -199,6 +202,21 @@ class OriginResponseDecoderTest {
         assertThat(r.invalid).as(response + " in reads of " + cut).isNotNull();
         assertThat(r.ends).isZero();
       }
+    }
+  }
+
+  @Test
+  void aHeadFillingProxyBufferSizeIsReadAndOneByteMoreIsTooBig() {
+    String start = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Fill: ";
+    String fits = start + "x".repeat(HEAD_LIMIT - start.length() - 4) + "\r\n\r\n";
+    assertThat(fits).hasSize(HEAD_LIMIT);
+    for (int cut : new int[] {1, 1000, HEAD_LIMIT + 2}) {
+      Recorded read = decode(fits + "ok", cut);
+      assertThat(read.invalid).isNull();
+      assertThat(read.body.toString()).isEqualTo("ok");
+      Recorded tooBig = decode(start + "y" + fits.substring(start.length()) + "ok", cut);
+      assertThat(tooBig.invalid).isEqualTo("upstream sent too big header");
+      assertThat(tooBig.head).isNull();
     }
   }
 
