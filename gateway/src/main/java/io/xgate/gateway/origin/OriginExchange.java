@@ -80,6 +80,8 @@ public final class OriginExchange implements OriginResponse {
   private ArrayDeque<Object> queued;
   private boolean ended;
   private boolean over;
+  /** Inside {@link #decoded}: the request's context is current already, events go to their handlers directly. */
+  private boolean decoding;
 
   OriginExchange(OriginConnection connection, ContextInternal context, HttpMethod method, String uri,
       HttpVersion version) {
@@ -202,7 +204,7 @@ public final class OriginExchange implements OriginResponse {
       Completable<OriginResponse> callback = onHead;
       onHead = null;
       if (callback != null) {
-        context.dispatch(v -> callback.succeed(OriginExchange.this));
+        dispatch(OriginExchange.this, callback::succeed);
       }
       if (complete) {
         deliver(END);
@@ -252,7 +254,7 @@ public final class OriginExchange implements OriginResponse {
       }
       return;
     }
-    context.dispatch(item, this::emit);
+    dispatch(item, this::emit);
   }
 
   private void emit(Object item) {
@@ -281,9 +283,36 @@ public final class OriginExchange implements OriginResponse {
     }
   }
 
-  /** Bytes its connection read, for the decoder to turn into this exchange's response; false: bytes left over. */
+  /**
+   * Bytes its connection read, for the decoder to turn into this exchange's response; false: bytes left over. What
+   * one read decodes (often head, body and end at once) reaches the request's handlers in one dispatch on its
+   * context, not one each.
+   */
   boolean decoded(OriginResponseDecoder decoder, ByteBuf bytes) {
-    return decoder.decode(bytes, decoded);
+    ContextInternal previous = context.beginDispatch();   // as ContextInternal.dispatch, around the whole read
+    decoding = true;
+    try {
+      return decoder.decode(bytes, decoded);
+    } catch (Throwable t) {
+      context.reportException(t);
+      return false;
+    } finally {
+      decoding = false;
+      context.endDispatch(previous);
+    }
+  }
+
+  /** {@code event} to {@code handler} on the request's context; a handler's failure is the context's to report. */
+  private <E> void dispatch(E event, Handler<E> handler) {
+    if (!decoding) {
+      context.dispatch(event, handler);
+      return;
+    }
+    try {
+      handler.handle(event);
+    } catch (Throwable t) {
+      context.reportException(t);
+    }
   }
 
   /** The connection closed under this exchange: a premature close unless the whole response was read. */
@@ -307,10 +336,10 @@ public final class OriginExchange implements OriginResponse {
     Completable<OriginResponse> callback = onHead;
     onHead = null;
     if (callback != null) {
-      context.dispatch(v -> callback.fail(cause));
+      dispatch(cause, callback::fail);
     } else if (exceptionHandler != null) {
       Handler<Throwable> h = exceptionHandler;
-      context.dispatch(cause, h);
+      dispatch(cause, h);
     }
   }
 
