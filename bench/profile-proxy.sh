@@ -4,7 +4,8 @@
 #
 # 1. CPU per request: utime and stime of each proxy's process over one 10-s wrk run, in microseconds per request
 #    (/proc/PID/stat), after a warm-up. This is what says how much of the gap to nginx is the kernel's and how much
-#    the JVM's.
+#    the JVM's. For the JVM proxies also the bytes allocated per request (jstat's eden samples over the same run;
+#    they include what the JVM allocates meanwhile, little against ~500,000 requests).
 # 2. With --profile: a CPU profile of xgate in steady state (async-profiler 3.0 from Maven Central, as an agent,
 #    collapsed stacks every 15 s). The JIT needs a long while on one core, so the gateway warms up on both cores
 #    first and is then pinned to CPU 0 (taskset -a) for the profiled run.
@@ -129,17 +130,36 @@ if [ $floor = yes ]; then
 fi
 cpu() { awk '{print $14, $15}' "/proc/$1/stat"; }
 echo "path $path, 10 s of wrk -t1 -c50 each, CPU of the proxy's process per request${compare:+ (compared: $compare)}:"
-printf '%-9s %10s %12s %12s %12s\n' proxy requests 'user us/req' 'sys us/req' 'total us/req'
+echo "(alloc: bytes a JVM proxy allocated per request, from its eden as jstat samples it every 200 ms)"
+printf '%-9s %10s %12s %12s %12s %12s\n' proxy requests 'user us/req' 'sys us/req' 'total us/req' 'alloc B/req'
 for round in $(seq "$rounds"); do
   for run in "${runs[@]}"; do
     set -- $run
+    jstat_pid=""
+    if [ "$1" != nginx ] && command -v jstat > /dev/null; then
+      taskset -c 1 jstat -gc "$2" 200 > "$wd/logs/jstat.out" 2> /dev/null & jstat_pid=$!
+      sleep 1   # its JVM starts on the load's CPU, not the proxy's
+    fi
     before=($(cpu $2))
     n=$(taskset -c 1 wrk -t1 -c50 -d10s "http://127.0.0.1:$3$path" | awk '/requests in/ {print $1}')
     after=($(cpu $2))
-    python3 -c "
+    if [ -n "$jstat_pid" ]; then sleep 0.3; kill $jstat_pid; wait $jstat_pid 2> /dev/null || true; fi
+    python3 - "$wd/logs/jstat.out" "$jstat_pid" <<PY
+import sys
 tick = 1e6 / $(getconf CLK_TCK)
 u = ($((after[0] - before[0]))) * tick / $n; s = ($((after[1] - before[1]))) * tick / $n
-print('%-9s %10d %12.1f %12.1f %12.1f' % ('$1', $n, u, s, u + s))"
+alloc = '-'
+if sys.argv[2]:
+    # eden capacity/used and young GC count per sample; a GC empties eden, which was full (its capacity) at it
+    rows = [l.split() for l in open(sys.argv[1]) if l.strip() and not l.lstrip().startswith('S0C')]
+    total = 0.0
+    for a, b in zip(rows, rows[1:]):
+        ec_a, eu_a, gc_a = float(a[4]), float(a[5]), int(a[12])
+        ec_b, eu_b, gc_b = float(b[4]), float(b[5]), int(b[12])
+        total += eu_b - eu_a if gc_b == gc_a else (ec_a - eu_a) + (gc_b - gc_a - 1) * ec_b + eu_b
+    alloc = '%d' % (total * 1024 / $n)
+print('%-9s %10d %12.1f %12.1f %12.1f %12s' % ('$1', $n, u, s, u + s, alloc))
+PY
   done
 done
 if [ $profile = yes ]; then
