@@ -17,7 +17,8 @@ import java.util.ArrayDeque;
  * under {@code proxy_temp_path}, up to {@code proxy_max_temp_file_size} (0: no file); only when both are full is
  * the origin paused; it is paused too while more than {@code proxy_buffers} of spilled bytes wait for the disk, so
  * memory stays bounded when the disk is slower than the origin. Bytes reach the client in the order they came,
- * whichever of the three places they waited in.
+ * whichever of the three places they waited in. The proxy makes one when the client first lags behind: until then
+ * a body passes straight through, as it would through an empty buffer.
  *
  * <p>The temp file is created on the first spill, written and read through Vert.x's {@link AsyncFile} (off the event
  * loop), and deleted when the response is done or abandoned; {@link TempFiles#clean} removes what a crashed process
@@ -56,7 +57,7 @@ final class ResponseBuffer {
   private final Runnable whenSent;
 
   /** What waits for the client, oldest first: {@link Buffer}s in memory and {@link FileRange}s of the temp file. */
-  private final ArrayDeque<Object> waiting = new ArrayDeque<>(4);   // small: most bodies pass straight through
+  private final ArrayDeque<Object> waiting = new ArrayDeque<>();
   private long memoryBytes;
 
   private Path filePath;
