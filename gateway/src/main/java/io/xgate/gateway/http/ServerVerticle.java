@@ -190,7 +190,8 @@ public final class ServerVerticle extends VerticleBase {
       req.connection().close();   // the address was removed by a reload
       return;
     }
-    VirtualHosts.Host host = hosts.select(hostOf(req));
+    VirtualHosts.Host only = hosts.only();
+    VirtualHosts.Host host = only != null ? only : hosts.select(hostOf(req));
     String uri = UriNormalizer.normalize(req.path());
     if (uri == null) {
       plainStatus(req, 400, host.server().settings(), new RequestVariables(req, host.name(), "/"), g);

@@ -29,6 +29,8 @@ public final class VirtualHosts {
   private final List<Map.Entry<String, Host>> leadingWildcards = new ArrayList<>();
   private final List<Map.Entry<String, Host>> trailingWildcards = new ArrayList<>();
   private final List<Map.Entry<Pattern, Host>> regexes = new ArrayList<>();
+  /** The address's only server when no host can change the choice, else {@code null}. */
+  private final Host only;
 
   /**
    * @param hosts the servers on this address, in config order
@@ -55,6 +57,16 @@ public final class VirtualHosts {
     }
     leadingWildcards.sort((a, b) -> Integer.compare(b.getKey().length(), a.getKey().length()));
     trailingWildcards.sort((a, b) -> Integer.compare(b.getKey().length(), a.getKey().length()));
+    // as nginx, which looks names up only for an address of several servers or one with a regex name
+    only = hosts.size() == 1 && regexes.isEmpty() ? defaultHost : null;
+  }
+
+  /**
+   * The address's one server when it has no other and no regex name, so that the request's host cannot change the
+   * choice (nginx then skips the lookup); {@code null} when {@link #select} must be asked.
+   */
+  public Host only() {
+    return only;
   }
 
   /** The server for {@code host} (lowercase, without port; may be {@code null}). */
