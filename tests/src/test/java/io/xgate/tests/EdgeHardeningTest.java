@@ -76,6 +76,13 @@ class EdgeHardeningTest {
   }
 
   @Test
+  void anHttp10RequestIsAnsweredWithAnHttp11StatusLineAndNoChunksAsByNginx() throws Exception {
+    String answer = send("GET /ok HTTP/1.0\r\nHost: x\r\n\r\n");
+    assertThat(answer).startsWith("HTTP/1.1 200 OK").doesNotContainIgnoringCase("transfer-encoding")
+        .endsWith("\r\n\r\norigin");
+  }
+
+  @Test
   void contentLengthWithTransferEncodingIs400() throws Exception {
     // Netty alone would drop the Content-Length and read the chunks: a request-smuggling shape
     refused("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"

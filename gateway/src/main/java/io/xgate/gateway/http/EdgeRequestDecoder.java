@@ -131,12 +131,20 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     }
   }
 
-  /** Sees the responses Vert.x writes, so that the decoder knows whether one is under way. */
+  /**
+   * Sees the responses Vert.x writes, so that the decoder knows whether one is under way; gives each nginx's status
+   * line version, HTTP/1.1 (Vert.x echoes an HTTP/1.0 request's).
+   */
   private final class ResponseTracker extends ChannelOutboundHandlerAdapter {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-      if (msg instanceof HttpResponse r && r.status().code() >= 200) {
-        responseUnderWay = true;
+      if (msg instanceof HttpResponse r) {
+        if (r.protocolVersion() == HttpVersion.HTTP_1_0) {
+          r.setProtocolVersion(HttpVersion.HTTP_1_1);   // nginx's status line says HTTP/1.1 to every client
+        }
+        if (r.status().code() >= 200) {
+          responseUnderWay = true;
+        }
       }
       if (msg instanceof LastHttpContent) {
         responseUnderWay = false;
