@@ -36,17 +36,24 @@ import java.util.Map;
  * logs, no error handling beyond closing. It is not part of the gateway; it tells how much of the gap to nginx
  * (BENCHMARKS.md) is the JVM and Netty, and how much is what xgate adds on top (Vert.x's HTTP layer and its own).
  *
+ * <p>With {@code --relay} it is less than a proxy: each client connection gets its own origin connection (the next
+ * origin round robin) and the bytes are relayed both ways as read, with no parsing and no copy. That is the least
+ * any proxy on Netty does per request (one read and one write each way), so its CPU per request is a lower bound
+ * for every HTTP proxy on this stack, whatever its HTTP code.
+ *
  * <p>Run it with the gateway jar (which holds Netty and its epoll transport) on the class path:
- * {@code java -Xmx512m -cp gateway/target/xgate.jar bench/NettyFloorProxy.java LISTEN_PORT ORIGIN_PORT...}
+ * {@code java -Xmx512m -cp gateway/target/xgate.jar bench/NettyFloorProxy.java [--relay] LISTEN_PORT ORIGIN_PORT...}
  * (all on 127.0.0.1; one event loop, as one nginx worker).
  */
 public final class NettyFloorProxy {
 
   public static void main(String[] args) throws Exception {
-    int listen = Integer.parseInt(args[0]);
-    InetSocketAddress[] origins = new InetSocketAddress[args.length - 1];
-    for (int i = 1; i < args.length; i++) {
-      origins[i - 1] = new InetSocketAddress("127.0.0.1", Integer.parseInt(args[i]));
+    boolean relay = args[0].equals("--relay");
+    int first = relay ? 1 : 0;
+    int listen = Integer.parseInt(args[first]);
+    InetSocketAddress[] origins = new InetSocketAddress[args.length - first - 1];
+    for (int i = first + 1; i < args.length; i++) {
+      origins[i - first - 1] = new InetSocketAddress("127.0.0.1", Integer.parseInt(args[i]));
     }
     MultiThreadIoEventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     new ServerBootstrap().group(loop).channel(EpollServerSocketChannel.class)
@@ -55,12 +62,66 @@ public final class NettyFloorProxy {
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            ch.pipeline().addLast(new HttpServerCodec(), new ClientSide(origins));
+            if (relay) {
+              ch.config().setAutoRead(false);
+              ch.pipeline().addLast(new Relay(origins[next++ % origins.length]));
+            } else {
+              ch.pipeline().addLast(new HttpServerCodec(), new ClientSide(origins));
+            }
           }
         })
         .bind("127.0.0.1", listen).sync();
-    System.out.println("netty floor proxy on 127.0.0.1:" + listen);
+    System.out.println("netty floor " + (relay ? "relay" : "proxy") + " on 127.0.0.1:" + listen);
     Thread.currentThread().join();
+  }
+
+  /** Client connections accepted so far (only the event loop's thread counts them). */
+  static int next;
+
+  /** A client connection relayed byte for byte to its own origin connection, and the origin's bytes back. */
+  static final class Relay extends ChannelInboundHandlerAdapter {
+    private final InetSocketAddress origin;
+    private Channel peer;
+
+    Relay(InetSocketAddress origin) {
+      this.origin = origin;
+    }
+
+    private Relay(Channel peer) {
+      this.origin = null;
+      this.peer = peer;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      if (origin == null) {
+        return;   // the origin side: connected by its client side
+      }
+      Channel client = ctx.channel();
+      new Bootstrap().group(client.eventLoop()).channel(EpollSocketChannel.class)
+          .option(ChannelOption.TCP_NODELAY, true)
+          .handler(new Relay(client))
+          .connect(origin).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+              peer = f.channel();
+              client.config().setAutoRead(true);
+            } else {
+              client.close();
+            }
+          });
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      peer.writeAndFlush(msg);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      if (peer != null) {
+        peer.close();
+      }
+    }
   }
 
   /** The idle keep-alive connections of one event loop, per origin, most recently used first (nginx's cache). */

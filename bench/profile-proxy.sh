@@ -12,7 +12,8 @@
 #
 # 3. With --floor: the same per-request measure for bench/NettyFloorProxy.java (a bare proxy on Netty alone, pinned
 #    to CPU 0 as well): the floor for a proxy on the JVM here, i.e. how much of the gap is the JVM's and Netty's and
-#    how much is what xgate adds on top.
+#    how much is what xgate adds on top; and for the same program with --relay (row "relay": each client connection
+#    relayed byte for byte to an origin connection of its own, no HTTP at all), the least any proxy on Netty pays.
 #
 # 4. With --compare JAR: a second gateway from JAR (e.g. the jar of an earlier commit), started, warmed and pinned
 #    as the first and measured beside it, so that a change's CPU per request is compared in one run; with
@@ -36,7 +37,7 @@ path=${1:-/small}
 wd=${2:-/tmp/xgate-profile}
 jar=$(cd "$(dirname "$0")/.." && pwd)/gateway/target/xgate.jar
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-o1=$(free_port); o2=$(free_port); xp=$(free_port); np=$(free_port); fp=$(free_port); cp=$(free_port)
+o1=$(free_port); o2=$(free_port); xp=$(free_port); np=$(free_port); fp=$(free_port); cp=$(free_port); rp=$(free_port)
 mkdir -p "$wd/html" "$wd/logs" "$wd/tmp"
 [ -f "$wd/html/64k.bin" ] || head -c 65536 /dev/urandom > "$wd/html/64k.bin"
 temp="client_body_temp_path $wd/tmp/cb; proxy_temp_path $wd/tmp/p; fastcgi_temp_path $wd/tmp/f;
@@ -104,11 +105,15 @@ if [ -n "$compare" ]; then
   compared=$!
 fi
 floor_proxy=""
+relay_proxy=""
 if [ $floor = yes ]; then
   taskset -c 0 java -Xmx512m -cp "$jar" "$(dirname "$0")/NettyFloorProxy.java" $fp $o1 $o2 > "$wd/logs/floor.out" 2>&1 &
   floor_proxy=$!
+  taskset -c 0 java -Xmx512m -cp "$jar" "$(dirname "$0")/NettyFloorProxy.java" --relay $rp $o1 $o2 \
+    > "$wd/logs/relay.out" 2>&1 &
+  relay_proxy=$!
 fi
-trap 'kill $gateway $nginx_proxy $origin $floor_proxy $compared 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+trap 'kill $gateway $nginx_proxy $origin $floor_proxy $relay_proxy $compared 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 gateways=("$gateway $xp")
 if [ -n "$compare" ]; then gateways+=("$compared $cp"); fi
 for g in "${gateways[@]}"; do
@@ -124,9 +129,11 @@ taskset -c 1 wrk -t1 -c50 -d10s "http://127.0.0.1:$np$path" > /dev/null
 runs=("nginx $nginx_proxy $np" "xgate $gateway $xp")
 if [ -n "$compare" ]; then runs+=("compared $compared $cp"); fi
 if [ $floor = yes ]; then
-  for i in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$fp/small" && break; sleep 0.2; done
-  taskset -c 1 wrk -t1 -c50 -d40s "http://127.0.0.1:$fp$path" > /dev/null
-  runs+=("floor $floor_proxy $fp")
+  for p in $fp $rp; do
+    for i in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$p/small" && break; sleep 0.2; done
+    taskset -c 1 wrk -t1 -c50 -d40s "http://127.0.0.1:$p$path" > /dev/null
+  done
+  runs+=("floor $floor_proxy $fp" "relay $relay_proxy $rp")
 fi
 cpu() { awk '{print $14, $15}' "/proc/$1/stat"; }
 echo "path $path, 10 s of wrk -t1 -c50 each, CPU of the proxy's process per request${compare:+ (compared: $compare)}:"
