@@ -132,8 +132,10 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   }
 
   /**
-   * Sees the responses Vert.x writes, so that the decoder knows whether one is under way; gives each nginx's status
-   * line version, HTTP/1.1 (Vert.x echoes an HTTP/1.0 request's).
+   * Sees the responses Vert.x writes, so that the decoder knows whether one is under way, and finishes each head as
+   * nginx's header filter writes it: the status line says HTTP/1.1 (Vert.x echoes an HTTP/1.0 request's), a final
+   * response without a {@code Date} gets the current one, and the {@code Connection} header Vert.x sets is named as
+   * nginx names it.
    */
   private final class ResponseTracker extends ChannelOutboundHandlerAdapter {
     @Override
@@ -144,6 +146,15 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
         }
         if (r.status().code() >= 200) {
           responseUnderWay = true;
+          HttpHeaders headers = r.headers();
+          if (!headers.contains(HttpHeaderNames.DATE)) {
+            headers.set(HeaderNames.DATE, HttpDate.now());   // nginx's rule: its own date when there is none
+          }
+          String connection = headers.get(HttpHeaderNames.CONNECTION);
+          if (connection != null) {   // Vert.x sets it last, in lower case, for HTTP/1.0 clients and on closing
+            headers.remove(HttpHeaderNames.CONNECTION);
+            headers.add(HeaderNames.CONNECTION, connection);
+          }
         }
       }
       if (msg instanceof LastHttpContent) {
@@ -186,7 +197,8 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
       return;
     }
     Buffer page = ErrorPages.page(400);
-    String head = "HTTP/1.1 400 Bad Request\r\nServer: xgate\r\nContent-Type: text/html\r\nContent-Length: "
+    String head = "HTTP/1.1 400 Bad Request\r\nServer: xgate\r\nDate: " + HttpDate.now()
+        + "\r\nContent-Type: text/html\r\nContent-Length: "
         + page.length() + "\r\nConnection: close\r\n\r\n";
     ByteBuf raw = ctx.alloc().buffer(head.length() + page.length());
     raw.writeCharSequence(head, StandardCharsets.ISO_8859_1);

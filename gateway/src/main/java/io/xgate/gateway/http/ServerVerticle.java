@@ -205,7 +205,7 @@ public final class ServerVerticle extends VerticleBase {
     }
     ProxySettings s = loc.settings();
     if (s.keepaliveTimeoutMs() == 0 || EdgeRequestDecoder.asksToClose(req)) {
-      req.response().headers().set(HttpHeaders.CONNECTION, "close");
+      req.response().headers().set(HeaderNames.CONNECTION, "close");
       req.response().endHandler(v -> req.connection().close());   // Vert.x keeps it open unless told exactly
     }
     long max = s.clientMaxBodySize();
@@ -214,7 +214,7 @@ public final class ServerVerticle extends VerticleBase {
       if (cl != null) {
         try {
           if (Long.parseLong(cl.trim()) > max) {
-            req.response().headers().set(HttpHeaders.CONNECTION, "close");
+            req.response().headers().set(HeaderNames.CONNECTION, "close");
             plainStatus(req, 413, s, vars, g);
             return;
           }
@@ -252,7 +252,7 @@ public final class ServerVerticle extends VerticleBase {
     int status = EdgeRequestDecoder.statusFor(cause);
     Generation g = generations.get();
     VirtualHosts hosts = g == null ? null : g.hosts(listenKey);
-    req.response().headers().set(HttpHeaders.CONNECTION, "close");
+    req.response().headers().set(HeaderNames.CONNECTION, "close");
     req.response().setStatusMessage(ErrorPages.reason(status));
     req.response().endHandler(v -> req.connection().close());
     if (hosts == null) {
@@ -262,7 +262,7 @@ public final class ServerVerticle extends VerticleBase {
     VirtualHosts.Host host = hosts.select(null);
     RequestVariables vars = new RequestVariables(req, host.name(), "/", g.config().maps());
     Buffer body = EdgeRequestDecoder.headerTooLarge(cause) ? ErrorPages.headerTooLargePage() : ErrorPages.page(status);
-    req.response().headers().set(HttpHeaders.CONTENT_TYPE, "text/html");
+    req.response().headers().set(HeaderNames.CONTENT_TYPE, "text/html");
     finish(req, status, body, host.server().settings(), vars, g);
   }
 
@@ -311,16 +311,16 @@ public final class ServerVerticle extends VerticleBase {
     boolean redirect = status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
     Buffer body;
     if (redirect && text != null) {
-      resp.headers().set(HttpHeaders.LOCATION, text);
+      resp.headers().set(HeaderNames.LOCATION, text);
       body = ErrorPages.page(status);
-      resp.headers().set(HttpHeaders.CONTENT_TYPE, "text/html");
+      resp.headers().set(HeaderNames.CONTENT_TYPE, "text/html");
     } else if (text != null) {
       body = Buffer.buffer(text);
-      resp.headers().set(HttpHeaders.CONTENT_TYPE, "text/plain");
+      resp.headers().set(HeaderNames.CONTENT_TYPE, "text/plain");
     } else {
       body = ErrorPages.page(status);
       if (body != null) {
-        resp.headers().set(HttpHeaders.CONTENT_TYPE, "text/html");
+        resp.headers().set(HeaderNames.CONTENT_TYPE, "text/html");
       }
     }
     finish(req, status, body, loc.settings(), vars, g);
@@ -363,7 +363,7 @@ public final class ServerVerticle extends VerticleBase {
 
   private void plainStatus(HttpServerRequest req, int status, ProxySettings s, RequestVariables vars, Generation g) {
     Buffer body = ErrorPages.page(status);
-    req.response().headers().set(HttpHeaders.CONTENT_TYPE, "text/html");
+    req.response().headers().set(HeaderNames.CONTENT_TYPE, "text/html");
     finish(req, status, body, s, vars, g);
   }
 
@@ -371,17 +371,17 @@ public final class ServerVerticle extends VerticleBase {
       Generation g) {
     HttpServerResponse resp = req.response();
     resp.setStatusCode(status);
-    resp.headers().set(HttpHeaders.SERVER, "xgate");
+    resp.headers().set(HeaderNames.SERVER, "xgate");
     vars.status(status);
     ResponseHeaders.addHeaders(s.addHeaders(), status, resp.headers(), vars);
     vars.responseHeaders(resp.headers());
+    if (body != null) {
+      resp.headers().set(HeaderNames.CONTENT_LENGTH, Integer.toString(body.length()));   // named as nginx does
+    }
     if (body != null && req.method() != HttpMethod.HEAD) {
       vars.addBodyBytes(body.length());
       resp.end(body);
     } else {
-      if (body != null) {
-        resp.headers().set(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()));
-      }
       resp.end();
     }
     log(g, s, vars);

@@ -18,6 +18,7 @@ import io.vertx.core.streams.ReadStream;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeoutException;
+import io.xgate.gateway.http.HeaderNames;
 
 /**
  * One request to an origin and its response, over one {@link OriginConnection}: the request's head is filled
@@ -106,7 +107,7 @@ public final class OriginExchange implements OriginResponse {
 
   /** Sends the request with {@code body} (a retry may send the same buffer again); sets its Content-Length. */
   public void send(Buffer body, Completable<OriginResponse> onHead) {
-    requestHeaders.set(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(body.length()));
+    requestHeaders.set(HeaderNames.CONTENT_LENGTH, Integer.toString(body.length()));
     sendWhole(((BufferInternal) body).getByteBuf(), onHead);
   }
 
@@ -144,7 +145,7 @@ public final class OriginExchange implements OriginResponse {
     this.bodySource = source;
     boolean chunked = !requestHeaders.contains(HttpHeaderNames.CONTENT_LENGTH);
     if (chunked) {
-      requestHeaders.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      requestHeaders.set(HeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
     connection.write(head(), false);
     source.handler(buf -> {

@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.xgate.gateway.config.LocationConfig;
+import io.xgate.gateway.http.HeaderNames;
 import io.xgate.gateway.upstream.LeaseRegistry;
 import io.xgate.spi.Outcome;
 import io.xgate.spi.Peer;
@@ -114,7 +115,7 @@ public final class PeerChoice {
 
   private static Answer text(int status, String body) {
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-    headers.set(HttpHeaders.CONTENT_TYPE, "text/plain");
+    headers.set(HeaderNames.CONTENT_TYPE, "text/plain");
     return new Answer(status, Buffer.buffer(body), headers);
   }
 }

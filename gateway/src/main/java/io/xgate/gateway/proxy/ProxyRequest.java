@@ -21,6 +21,7 @@ import io.xgate.gateway.config.HeaderValue;
 import io.xgate.gateway.config.LocationConfig;
 import io.xgate.gateway.config.NextUpstream;
 import io.xgate.gateway.config.ProxySettings;
+import io.xgate.gateway.http.HeaderNames;
 import io.xgate.gateway.origin.BodyPieces;
 import io.xgate.gateway.origin.OriginExchange;
 import io.xgate.gateway.origin.OriginPool;
@@ -175,7 +176,7 @@ public final class ProxyRequest {
 
   private void bodyReadFailed(Throwable cause) {
     if (cause instanceof RequestBody.TooLarge) {
-      response.headers().set(HttpHeaders.CONNECTION, "close");
+      response.headers().set(HeaderNames.CONNECTION, "close");
       finalizeWithStatus(413);
     } else if (response.closed()) {
       clientClosed();
@@ -350,7 +351,7 @@ public final class ProxyRequest {
         headers.add(name, value);
       }
     });
-    headers.set(HttpHeaders.HOST, vars.proxyHost);
+    headers.set(HeaderNames.HOST, vars.proxyHost);
     boolean connectionSet = false;
     for (HeaderValue h : settings.proxySetHeaders()) {
       String v = h.value().evaluate(vars);
@@ -364,15 +365,15 @@ public final class ProxyRequest {
       }
     }
     if (!connectionSet && upstream.keepalive() == 0) {
-      headers.set(HttpHeaders.CONNECTION, "close");
+      headers.set(HeaderNames.CONNECTION, "close");
     } else if (!connectionSet) {
       headers.remove(HttpHeaders.CONNECTION);
     }
     if ("1.0".equals(settings.httpVersion()) && !headers.contains(HttpHeaders.CONNECTION)) {
-      headers.set(HttpHeaders.CONNECTION, "close");   // an HTTP/1.0 request line: no keep-alive unless configured
+      headers.set(HeaderNames.CONNECTION, "close");   // an HTTP/1.0 request line: no keep-alive unless configured
     }
     if (body != null) {
-      headers.set(HttpHeaders.CONTENT_LENGTH, Long.toString(body.length()));   // as nginx sends a read body
+      headers.set(HeaderNames.CONTENT_LENGTH, Long.toString(body.length()));   // as nginx sends a read body
     }
     selection.onRequestHeaders(peer, headers);
   }
@@ -421,7 +422,7 @@ public final class ProxyRequest {
         out.add(name, value);
       }
     });
-    out.set(HttpHeaders.SERVER, "xgate");
+    out.set(HeaderNames.SERVER, "xgate");
     try {
       selection.onResponseHeaders(peer, status, out);
     } catch (RuntimeException e) {
@@ -444,7 +445,7 @@ public final class ProxyRequest {
       return;
     }
     if (!out.contains(HttpHeaders.CONTENT_LENGTH) && request.version() != HttpVersion.HTTP_1_0) {
-      response.setChunked(true);
+      out.set(HeaderNames.TRANSFER_ENCODING, "chunked");   // Vert.x's setChunked would name it in lower case
     }
     bodyLeft = contentLength(in);
     boolean buffered = buffering(in);
@@ -542,8 +543,8 @@ public final class ProxyRequest {
         out.add(name, value);
       }
     });
-    out.set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE);
-    out.set(HttpHeaders.SERVER, "xgate");
+    out.set(HeaderNames.CONNECTION, "upgrade");
+    out.set(HeaderNames.SERVER, "xgate");
     try {
       selection.onResponseHeaders(peer, 101, out);
     } catch (RuntimeException e) {
@@ -824,11 +825,14 @@ public final class ProxyRequest {
     MultiMap out = response.headers();
     ResponseHeaders.addHeaders(settings.addHeaders(), status, out, vars);
     vars.responseHeaders(out);
-    out.set(HttpHeaders.SERVER, "xgate");
+    out.set(HeaderNames.SERVER, "xgate");
     Buffer page = ErrorPages.page(status);
     response.setStatusCode(status);
+    if (page != null) {
+      out.set(HeaderNames.CONTENT_TYPE, "text/html");
+      out.set(HeaderNames.CONTENT_LENGTH, Integer.toString(page.length()));   // also for HEAD, as nginx
+    }
     if (page != null && request.method() != HttpMethod.HEAD) {
-      out.set(HttpHeaders.CONTENT_TYPE, "text/html");
       vars.addBodyBytes(page.length());
       response.end(page);
     } else {

@@ -1,0 +1,169 @@
+package io.xgate.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.handler.codec.DateFormatter;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.xgate.gateway.Gateway;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Date;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The heads xgate writes look like nginx's: what it adds itself ({@code Server}, {@code Date}, {@code Content-Type},
+ * {@code Content-Length}, {@code Transfer-Encoding}, {@code Connection}, and {@code Host} towards the origin) is
+ * named as nginx names it, a final response always has a {@code Date} (nginx's own when the origin sent none), and
+ * what the origin sent keeps its spelling. Checked on the raw bytes, against an origin that answers raw bytes too.
+ */
+class ResponseHeadTest {
+
+  private static final Pattern DATE = Pattern.compile("\r\nDate: ([^\r]*)\r\n");
+
+  @TempDir
+  static Path temp;
+
+  private static Vertx vertx;
+  private static Gateway gateway;
+  private static int port;
+  private static int originPort;
+  /** The request heads the origin received, in order. */
+  private static final Queue<String> originSaw = new ConcurrentLinkedQueue<>();
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    originPort = vertx.createNetServer().connectHandler(socket -> {
+      Buffer got = Buffer.buffer();
+      socket.handler(b -> {
+        got.appendBuffer(b);
+        String head = got.toString(StandardCharsets.ISO_8859_1);
+        if (!head.contains("\r\n\r\n")) {
+          return;
+        }
+        originSaw.add(head);
+        String path = head.substring(head.indexOf(' ') + 1, head.indexOf(' ', head.indexOf(' ') + 1));
+        switch (path) {
+          case "/dated" -> socket.end(Buffer.buffer(
+              "HTTP/1.1 200 OK\r\nDate: Mon, 01 Jan 2001 00:00:00 GMT\r\nContent-Length: 2\r\n\r\nok"));
+          case "/undated" -> socket.end(Buffer.buffer(
+              "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nx-Mixed-CASE: kept\r\nContent-Length: 2\r\n\r\nok"));
+          default -> socket.end(Buffer.buffer(   // no length: the body ends with the connection
+              "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nstreamed"));
+        }
+      });
+    }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+    port = RawHttp.freePort();
+    Path conf = temp.resolve("xgate.conf");
+    Files.writeString(conf, "error_log " + temp.resolve("error.log") + " info;\nhttp {\n access_log off;\n"
+        + " server { listen 127.0.0.1:" + port + ";\n"
+        + "  location / { proxy_pass http://127.0.0.1:" + originPort + "; }\n"
+        + "  location = /text { return 200 \"x\"; }\n"
+        + "  location = /refused { proxy_pass http://127.0.0.1:" + RawHttp.freePort() + "; }\n"
+        + " }\n}\n");
+    gateway = Gateway.start(conf, temp).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (gateway != null) {
+      gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    if (vertx != null) {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aReturnedResponseHasServerDateTypeAndLengthNamedAsNginxNamesThem() throws Exception {
+    String head = head(get("/text"));
+    assertThat(head).startsWith("HTTP/1.1 200 OK\r\n")
+        .contains("\r\nServer: xgate\r\n", "\r\nContent-Type: text/plain\r\n", "\r\nContent-Length: 1\r\n",
+            "\r\nConnection: close\r\n");
+    assertDateIsNow(head);
+    assertEveryNameIsCapitalized(head);
+  }
+
+  @Test
+  void anErrorPageHeadIsNamedAsNginxNamesItAndAHeadRequestGetsItsLength() throws Exception {
+    String answer = get("/refused");
+    String head = head(answer);
+    int length = answer.length() - head.length() - 2;
+    assertThat(head).startsWith("HTTP/1.1 502 Bad Gateway\r\n")
+        .contains("\r\nServer: xgate\r\n", "\r\nContent-Type: text/html\r\n", "\r\nContent-Length: " + length + "\r\n");
+    assertDateIsNow(head);
+    assertEveryNameIsCapitalized(head);
+
+    String headOnly = RawHttp.exchange(port, "HEAD /refused HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertThat(headOnly).startsWith("HTTP/1.1 502 Bad Gateway\r\n").endsWith("\r\n\r\n")
+        .contains("\r\nContent-Length: " + length + "\r\n");
+  }
+
+  @Test
+  void theOriginsDatePassesAsItWasAndAMissingOneIsTheGatewaysAsInNginx() throws Exception {
+    String dated = head(get("/dated"));
+    assertThat(dated).contains("\r\nDate: Mon, 01 Jan 2001 00:00:00 GMT\r\n");
+    assertThat(dated.split("\r\nDate: ", -1)).as("one Date").hasSize(2);
+
+    String undated = head(get("/undated"));
+    assertDateIsNow(undated);
+    assertThat(undated).as("the origin's own spelling is kept")
+        .contains("\r\ncontent-type: text/plain\r\n", "\r\nx-Mixed-CASE: kept\r\n", "\r\nContent-Length: 2\r\n");
+  }
+
+  @Test
+  void aResponseWithoutLengthIsChunkedUnderNginxsName() throws Exception {
+    String answer = get("/streamed");
+    assertThat(head(answer)).contains("\r\nTransfer-Encoding: chunked\r\n");
+    assertThat(answer).endsWith("\r\n\r\n8\r\nstreamed\r\n0\r\n\r\n");
+    assertEveryNameIsCapitalized(head(answer));
+  }
+
+  @Test
+  void theOriginGetsHostAndConnectionNamedAsNginxNamesThem() throws Exception {
+    originSaw.clear();
+    get("/undated");
+    assertThat(originSaw).hasSize(1);
+    assertThat(originSaw.peek()).startsWith("GET /undated HTTP/1.1\r\n")
+        .contains("\r\nHost: 127.0.0.1:" + originPort + "\r\n", "\r\nConnection: close\r\n");
+    assertEveryNameIsCapitalized(originSaw.peek());
+  }
+
+  private static String get(String path) throws Exception {
+    return RawHttp.exchange(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  }
+
+  /** The status line and the header lines, each with its CRLF, without the blank line. */
+  private static String head(String answer) {
+    int end = answer.indexOf("\r\n\r\n");
+    assertThat(end).as("a whole head in: %s", answer).isPositive();
+    return answer.substring(0, end + 2);
+  }
+
+  private static void assertDateIsNow(String head) {
+    Matcher m = DATE.matcher(head);
+    assertThat(m.find()).as("a Date in: %s", head).isTrue();
+    Date date = DateFormatter.parseHttpDate(m.group(1));
+    assertThat(date).as("an HTTP date: %s", m.group(1)).isNotNull();
+    assertThat(m.group(1)).matches("[A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
+    assertThat(Math.abs(date.getTime() - System.currentTimeMillis())).isLessThan(10_000);
+  }
+
+  private static void assertEveryNameIsCapitalized(String head) {
+    List<String> lines = Arrays.asList(head.split("\r\n"));
+    assertThat(lines.subList(1, lines.size()))
+        .allSatisfy(line -> assertThat(line).matches("[A-Z][a-z]*(-[A-Z][a-z]*)*: .*"));
+  }
+}
