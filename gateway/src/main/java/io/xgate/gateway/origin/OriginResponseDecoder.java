@@ -249,32 +249,38 @@ final class OriginResponseDecoder {
     boolean transferEncoding = false;
     boolean close = !http11;   // nginx keeps no HTTP/1.0 origin connection alive (ngx_http_proxy_process_status_line)
     int lines = 0;
+    // One pass over each line. The head ends with the LF of its blank line, which no scan below passes over.
     for (int pos = lf + 1; pos < length; ) {
-      int eol = indexOf(h, pos, length, LF);
-      int stop = eol > pos && h[eol - 1] == CR ? eol - 1 : eol;
-      if (stop == pos) {
+      if (h[pos] == LF || (h[pos] == CR && h[pos + 1] == LF)) {
         break;   // the blank line
       }
-      int colon = indexOf(h, pos, stop, (byte) ':');
-      int nameEnd = colon;
-      while (nameEnd > pos && (h[nameEnd - 1] == ' ' || h[nameEnd - 1] == '\t')) {
-        nameEnd--;
+      int i = pos;
+      while (IN_NAME[h[i] & 0xFF]) {
+        i++;
       }
-      if (colon < 0 || nameEnd == pos || !validName(h, pos, nameEnd)) {
+      int nameEnd = i;
+      while (h[i] == ' ' || h[i] == '\t') {
+        i++;
+      }
+      if (nameEnd == pos || h[i] != ':') {
         fail(buf, listener, "upstream sent invalid header");   // also a folded line (it starts with a space)
         return false;
       }
-      int valueStart = colon + 1;
-      while (valueStart < stop && (h[valueStart] == ' ' || h[valueStart] == '\t')) {
-        valueStart++;
+      i++;
+      while (h[i] == ' ' || h[i] == '\t') {
+        i++;
       }
-      int valueEnd = stop;
+      int valueStart = i;
+      for (int c; (c = h[i] & 0xFF) != LF; i++) {
+        if ((c < ' ' && c != '\t' && (c != CR || h[i + 1] != LF)) || c == 0x7F) {
+          fail(buf, listener, "upstream sent invalid header");   // a control character, but a tab or the CRLF
+          return false;
+        }
+      }
+      int eol = i;
+      int valueEnd = eol > valueStart && h[eol - 1] == CR ? eol - 1 : eol;
       while (valueEnd > valueStart && (h[valueEnd - 1] == ' ' || h[valueEnd - 1] == '\t')) {
         valueEnd--;
-      }
-      if (!validValue(h, valueStart, valueEnd)) {
-        fail(buf, listener, "upstream sent invalid header");
-        return false;
       }
       String name = latin1(h, pos, nameEnd, 1 + 2 * lines);
       String value = latin1(h, valueStart, valueEnd, 2 + 2 * lines);
@@ -477,28 +483,17 @@ final class OriginResponseDecoder {
     return s;
   }
 
-  /** A token as the proxy can set it on its client's response (Vert.x's header name check). */
-  private static boolean validName(byte[] h, int from, int to) {
-    for (int i = from; i < to; i++) {
-      int c = h[i];
-      if (c <= ' ' || c >= 0x7F || NOT_IN_NAME.indexOf(c) >= 0) {
-        return false;
-      }
-    }
-    return true;
-  }
+  /**
+   * The bytes a header name may hold, as Vert.x checks a name the proxy sets on its client's response: visible
+   * ASCII but the separators {@code "(),/:;<=>?@[\]{}}. A value may hold anything but control characters (a tab
+   * is allowed), as Vert.x checks a value.
+   */
+  private static final boolean[] IN_NAME = new boolean[256];
 
-  private static final String NOT_IN_NAME = "\"(),/:;<=>?@[\\]{}";
-
-  /** No control character but a tab (Vert.x's header value check). */
-  private static boolean validValue(byte[] h, int from, int to) {
-    for (int i = from; i < to; i++) {
-      int c = h[i] & 0xFF;
-      if ((c < ' ' && c != '\t') || c == 0x7F) {
-        return false;
-      }
+  static {
+    for (int c = '!'; c < 0x7F; c++) {
+      IN_NAME[c] = "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
     }
-    return true;
   }
 
   /** Whether a comma-separated header value holds {@code token}, in any case. */

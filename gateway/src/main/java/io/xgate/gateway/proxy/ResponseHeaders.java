@@ -2,6 +2,7 @@ package io.xgate.gateway.proxy;
 
 import io.vertx.core.MultiMap;
 import io.xgate.gateway.config.HeaderValue;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -11,33 +12,60 @@ import java.util.List;
 public final class ResponseHeaders {
 
   /** Hop-by-hop headers (RFC 9110 §7.6.1): meaningful for one connection only. */
-  private static final String[] HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding",
-      "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization"};
+  private static final NameSet HOP_BY_HOP = new NameSet("connection", "keep-alive", "proxy-connection",
+      "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization");
 
   /** Origin response headers nginx does not pass by default (it writes its own {@code Server}). */
-  private static final String[] HIDDEN_FROM_ORIGIN = {"server", "x-pad", "x-accel-expires", "x-accel-redirect",
-      "x-accel-limit-rate", "x-accel-buffering", "x-accel-charset"};
+  private static final NameSet HIDDEN_FROM_ORIGIN = new NameSet("server", "x-pad", "x-accel-expires",
+      "x-accel-redirect", "x-accel-limit-rate", "x-accel-buffering", "x-accel-charset");
 
   private ResponseHeaders() {
   }
 
   /** Whether the header {@code name} (any case) is hop-by-hop. */
   static boolean isHopByHop(String name) {
-    return among(HOP_BY_HOP, name);
+    return HOP_BY_HOP.contains(name);
   }
 
   /** Whether the origin response header {@code name} (any case) is one nginx hides from the client by default. */
   static boolean isHiddenFromOrigin(String name) {
-    return among(HIDDEN_FROM_ORIGIN, name);
+    return HIDDEN_FROM_ORIGIN.contains(name);
   }
 
-  private static boolean among(String[] lowerCaseNames, String name) {
-    for (String n : lowerCaseNames) {
-      if (n.equalsIgnoreCase(name)) {   // compares lengths first: most names are rejected at once
-        return true;
+  /**
+   * A few ASCII header names, matched in any case. They are kept by length, so that a name of no listed length
+   * (most of those a response carries: {@code Date}, {@code Content-Type}, {@code Content-Length}) is rejected by
+   * one array read; these checks run for every header of every request and response.
+   */
+  private static final class NameSet {
+    private final String[][] byLength;
+
+    NameSet(String... names) {
+      int longest = 0;
+      for (String n : names) {
+        longest = Math.max(longest, n.length());
+      }
+      byLength = new String[longest + 1][];
+      for (String n : names) {
+        String[] bucket = byLength[n.length()];
+        bucket = bucket == null ? new String[1] : Arrays.copyOf(bucket, bucket.length + 1);
+        bucket[bucket.length - 1] = n;
+        byLength[n.length()] = bucket;
       }
     }
-    return false;
+
+    boolean contains(String name) {
+      int length = name.length();
+      String[] bucket = length < byLength.length ? byLength[length] : null;
+      if (bucket != null) {
+        for (String n : bucket) {
+          if (n.regionMatches(true, 0, name, 0, length)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
   }
 
   /**

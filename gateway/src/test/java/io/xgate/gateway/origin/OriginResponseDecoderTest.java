@@ -185,6 +185,10 @@ class OriginResponseDecoderTest {
       "HTTP/1.1 200 OK\r\nBad Name: 1\r\n\r\n",
       "HTTP/1.1 200 OK\r\n: empty name\r\n\r\n",
       "HTTP/1.1 200 OK\r\nX-A: a\u0001b\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nX-A: a\rb\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nX-A: a\r\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nX-A: a\u007fb\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nX@A: 1\r\n\r\n",
       "HTTP/1.1 200 OK\r\nContent-Length: 12abc\r\n\r\n",
       "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
       "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok",
@@ -217,6 +221,19 @@ class OriginResponseDecoderTest {
       Recorded tooBig = decode(start + "y" + fits.substring(start.length()) + "ok", cut);
       assertThat(tooBig.invalid).isEqualTo("upstream sent too big header");
       assertThat(tooBig.head).isNull();
+    }
+  }
+
+  @Test
+  void lineEndsOfLfAloneAndBlanksAroundANameOrAValueAreRead() {
+    String response = "HTTP/1.1 200 OK\nX-A  :  spaced \t\nX-Tab:\ta\tb\r\nX-Empty:\r\nContent-Length: 2\n\nok";
+    for (int cut : new int[] {1, 7, response.length()}) {
+      Recorded r = decode(response, cut);
+      assertThat(r.invalid).as("in reads of " + cut).isNull();
+      assertThat(r.head.headers().get("X-A")).isEqualTo("spaced");
+      assertThat(r.head.headers().get("X-Tab")).isEqualTo("a\tb");
+      assertThat(r.head.headers().get("X-Empty")).isEmpty();
+      assertThat(r.body.toString()).isEqualTo("ok");
     }
   }
 

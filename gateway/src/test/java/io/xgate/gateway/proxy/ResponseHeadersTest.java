@@ -15,6 +15,10 @@ class ResponseHeadersTest {
     assertThat(ResponseHeaders.isHopByHop("TE")).isTrue();
     assertThat(ResponseHeaders.isHopByHop("Content-Type")).isFalse();
     assertThat(ResponseHeaders.isHopByHop("Tea")).isFalse();
+    assertThat(ResponseHeaders.isHopByHop("Proxy-Authorization")).isTrue();
+    assertThat(ResponseHeaders.isHopByHop("Keep-Alivf")).as("a listed length, no listed name").isFalse();
+    assertThat(ResponseHeaders.isHopByHop("X-A-Name-Longer-Than-Every-Listed-One")).isFalse();
+    assertThat(ResponseHeaders.isHopByHop("")).isFalse();
   }
 
   @Test
@@ -23,6 +27,9 @@ class ResponseHeadersTest {
     assertThat(ResponseHeaders.isHiddenFromOrigin("X-Accel-Buffering")).isTrue();
     assertThat(ResponseHeaders.isHiddenFromOrigin("X-Accel-Other")).isFalse();
     assertThat(ResponseHeaders.isHiddenFromOrigin("Date")).isFalse();
+    assertThat(ResponseHeaders.isHiddenFromOrigin("x-accel-redirect")).isTrue();
+    assertThat(ResponseHeaders.isHiddenFromOrigin("X-Accel-Charset")).isTrue();
+    assertThat(ResponseHeaders.isHiddenFromOrigin("Content-Length")).isFalse();
   }
 
   @Test
