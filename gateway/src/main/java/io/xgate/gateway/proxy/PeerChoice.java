@@ -2,7 +2,6 @@ package io.xgate.gateway.proxy;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.xgate.gateway.config.LocationConfig;
