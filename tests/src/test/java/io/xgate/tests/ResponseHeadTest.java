@@ -25,8 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The heads xgate writes look like nginx's: what it adds itself ({@code Server}, {@code Date}, {@code Content-Type},
  * {@code Content-Length}, {@code Transfer-Encoding}, {@code Connection}, and {@code Host} towards the origin) is
- * named as nginx names it, a final response always has a {@code Date} (nginx's own when the origin sent none), and
- * what the origin sent keeps its spelling. Checked on the raw bytes, against an origin that answers raw bytes too.
+ * named as nginx names it, a final response always has the gateway's {@code Date}, the origin headers nginx hides
+ * stay behind unless {@code proxy_pass_header} names them, {@code proxy_hide_header} hides more, and what passes
+ * keeps the origin's spelling but for {@code Content-Type} and {@code Content-Length}, which nginx writes itself.
+ * Checked on the raw bytes, against an origin that answers raw bytes too.
  */
 class ResponseHeadTest {
 
@@ -55,12 +57,11 @@ class ResponseHeadTest {
         }
         originSaw.add(head);
         String path = head.substring(head.indexOf(' ') + 1, head.indexOf(' ', head.indexOf(' ') + 1));
-        switch (path) {
-          case "/dated" -> socket.end(Buffer.buffer(
-              "HTTP/1.1 200 OK\r\nDate: Mon, 01 Jan 2001 00:00:00 GMT\r\nContent-Length: 2\r\n\r\nok"));
-          case "/undated" -> socket.end(Buffer.buffer(
-              "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nx-Mixed-CASE: kept\r\nContent-Length: 2\r\n\r\nok"));
-          default -> socket.end(Buffer.buffer(   // no length: the body ends with the connection
+        if (path.endsWith("/dated")) {
+          socket.end(Buffer.buffer("HTTP/1.1 200 OK\r\nDate: Mon, 01 Jan 2001 00:00:00 GMT\r\nServer: origin/1\r\n"
+              + "content-type: text/plain\r\nx-Mixed-CASE: kept\r\nX-Secret: s\r\ncontent-LENGTH: 2\r\n\r\nok"));
+        } else {
+          socket.end(Buffer.buffer(   // no length: the body ends with the connection
               "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nstreamed"));
         }
       });
@@ -68,8 +69,12 @@ class ResponseHeadTest {
     port = RawHttp.freePort();
     Path conf = temp.resolve("xgate.conf");
     Files.writeString(conf, "error_log " + temp.resolve("error.log") + " info;\nhttp {\n access_log off;\n"
+        + " proxy_hide_header X-Secret;\n"
         + " server { listen 127.0.0.1:" + port + ";\n"
         + "  location / { proxy_pass http://127.0.0.1:" + originPort + "; }\n"
+        + "  location /passed/ { proxy_pass http://127.0.0.1:" + originPort + ";"
+        + " proxy_pass_header Date; proxy_pass_header server; }\n"
+        + "  location /hidden/ { proxy_pass http://127.0.0.1:" + originPort + "; proxy_hide_header x-mixed-case; }\n"
         + "  location = /text { return 200 \"x\"; }\n"
         + "  location = /refused { proxy_pass http://127.0.0.1:" + RawHttp.freePort() + "; }\n"
         + " }\n}\n");
@@ -112,15 +117,31 @@ class ResponseHeadTest {
   }
 
   @Test
-  void theOriginsDatePassesAsItWasAndAMissingOneIsTheGatewaysAsInNginx() throws Exception {
-    String dated = head(get("/dated"));
-    assertThat(dated).contains("\r\nDate: Mon, 01 Jan 2001 00:00:00 GMT\r\n");
-    assertThat(dated.split("\r\nDate: ", -1)).as("one Date").hasSize(2);
+  void theOriginsDateAndServerStayBehindAsNginxHidesThemAndTheTypeAndLengthAreNamedAsNginxNamesThem()
+      throws Exception {
+    String head = head(get("/dated"));
+    assertDateIsNow(head);
+    assertThat(head).doesNotContain("2001", "origin/1")
+        .contains("\r\nServer: xgate\r\n", "\r\nContent-Type: text/plain\r\n", "\r\nContent-Length: 2\r\n")
+        .as("the origin's own spelling is kept for the rest").contains("\r\nx-Mixed-CASE: kept\r\n")
+        .as("proxy_hide_header of the http block").doesNotContainIgnoringCase("X-Secret");
+    assertThat(head.split("\r\nDate: ", -1)).as("one Date").hasSize(2);
+  }
 
-    String undated = head(get("/undated"));
-    assertDateIsNow(undated);
-    assertThat(undated).as("the origin's own spelling is kept")
-        .contains("\r\ncontent-type: text/plain\r\n", "\r\nx-Mixed-CASE: kept\r\n", "\r\nContent-Length: 2\r\n");
+  @Test
+  void proxyPassHeaderPassesTheOriginsDateAndServer() throws Exception {
+    String head = head(get("/passed/dated"));
+    assertThat(head).contains("\r\nDate: Mon, 01 Jan 2001 00:00:00 GMT\r\n", "\r\nServer: origin/1\r\n")
+        .doesNotContain("xgate")
+        .as("the http block's proxy_hide_header still applies").doesNotContainIgnoringCase("X-Secret");
+    assertThat(head.split("\r\nDate: ", -1)).as("one Date").hasSize(2);
+  }
+
+  @Test
+  void aLocationsProxyHideHeaderReplacesTheListItInheritsAsInNginx() throws Exception {
+    String head = head(get("/hidden/dated"));
+    assertThat(head).doesNotContainIgnoringCase("x-mixed-case").contains("\r\nX-Secret: s\r\n");
+    assertDateIsNow(head);
   }
 
   @Test
@@ -134,9 +155,9 @@ class ResponseHeadTest {
   @Test
   void theOriginGetsHostAndConnectionNamedAsNginxNamesThem() throws Exception {
     originSaw.clear();
-    get("/undated");
+    get("/dated");
     assertThat(originSaw).hasSize(1);
-    assertThat(originSaw.peek()).startsWith("GET /undated HTTP/1.1\r\n")
+    assertThat(originSaw.peek()).startsWith("GET /dated HTTP/1.1\r\n")
         .contains("\r\nHost: 127.0.0.1:" + originPort + "\r\n", "\r\nConnection: close\r\n");
     assertEveryNameIsCapitalized(originSaw.peek());
   }

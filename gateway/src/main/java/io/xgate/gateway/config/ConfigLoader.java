@@ -54,8 +54,7 @@ public final class ConfigLoader {
       "root", "alias",
       "index", "sendfile",
       "tcp_nopush", "tcp_nodelay", "default_type", "types", "gzip", "server_tokens", "proxy_intercept_errors",
-      "proxy_redirect", "proxy_pass_request_headers", "proxy_pass_request_body", "proxy_hide_header",
-      "proxy_pass_header", "proxy_cache", "proxy_cache_path", "proxy_cache_valid", "proxy_cache_key", "rewrite",
+      "proxy_redirect", "proxy_pass_request_headers", "proxy_pass_request_body", "proxy_cache", "proxy_cache_path", "proxy_cache_valid", "proxy_cache_key", "rewrite",
       "if", "set", "try_files", "error_page", "allow", "deny", "limit_req", "limit_req_zone", "limit_conn",
       "limit_conn_zone", "ssl_certificate", "ssl_certificate_key", "ssl_protocols", "ssl_ciphers", "user",
       "worker_rlimit_nofile", "multi_accept", "use", "accept_mutex", "fastcgi_temp_path", "uwsgi_temp_path",
@@ -339,6 +338,20 @@ public final class ConfigLoader {
         s.proxySetHeaders = new ArrayList<>();
       }
       s.proxySetHeaders.add(new HeaderValue(n.arg(0), complex(n, n.arg(1)), false));
+    });
+    define("proxy_hide_header", HSL, 1, 1, false, (n, t) -> {
+      ProxySettings s = settingsOf(t);
+      if (s.hideHeaders == null) {
+        s.hideHeaders = new ArrayList<>();
+      }
+      s.hideHeaders.add(n.arg(0));
+    });
+    define("proxy_pass_header", HSL, 1, 1, false, (n, t) -> {
+      ProxySettings s = settingsOf(t);
+      if (s.passHeaders == null) {
+        s.passHeaders = new ArrayList<>();
+      }
+      s.passHeaders.add(n.arg(0));
     });
     define("add_header", HSL, 2, 3, false, (n, t) -> {
       ProxySettings s = settingsOf(t);

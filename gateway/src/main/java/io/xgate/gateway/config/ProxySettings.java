@@ -21,6 +21,8 @@ public final class ProxySettings {
   String httpVersion;
   List<HeaderValue> proxySetHeaders;
   List<HeaderValue> addHeaders;
+  List<String> hideHeaders;
+  List<String> passHeaders;
   List<AccessLogTarget> accessLogs;
   Long clientMaxBodySize;
   Boolean proxyBuffering;
@@ -59,6 +61,8 @@ public final class ProxySettings {
     s.httpVersion = "1.1";
     s.proxySetHeaders = List.of();
     s.addHeaders = List.of();
+    s.hideHeaders = List.of();
+    s.passHeaders = List.of();
     s.accessLogs = null;   // resolved by the builder: logs/access.log in the combined format
     s.clientMaxBodySize = 1024L * 1024;
     s.keepaliveTimeoutMs = 75_000L;
@@ -92,6 +96,8 @@ public final class ProxySettings {
     s.httpVersion = httpVersion != null ? httpVersion : parent.httpVersion;
     s.proxySetHeaders = proxySetHeaders != null ? proxySetHeaders : parent.proxySetHeaders;
     s.addHeaders = addHeaders != null ? addHeaders : parent.addHeaders;
+    s.hideHeaders = hideHeaders != null ? hideHeaders : parent.hideHeaders;   // each list on its own, as nginx
+    s.passHeaders = passHeaders != null ? passHeaders : parent.passHeaders;
     s.accessLogs = accessLogs != null ? accessLogs : parent.accessLogs;
     s.clientMaxBodySize = clientMaxBodySize != null ? clientMaxBodySize : parent.clientMaxBodySize;
     s.proxyBuffering = proxyBuffering != null ? proxyBuffering : parent.proxyBuffering;
@@ -169,6 +175,16 @@ public final class ProxySettings {
 
   public List<HeaderValue> proxySetHeaders() {
     return proxySetHeaders;
+  }
+
+  /** {@code proxy_hide_header}: origin response headers not passed, besides those nginx hides by default. */
+  public List<String> hideHeaders() {
+    return hideHeaders;
+  }
+
+  /** {@code proxy_pass_header}: headers nginx hides by default ({@code Date}, {@code Server} ...) passed after all. */
+  public List<String> passHeaders() {
+    return passHeaders;
   }
 
   public List<HeaderValue> addHeaders() {

@@ -134,8 +134,8 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   /**
    * Sees the responses Vert.x writes, so that the decoder knows whether one is under way, and finishes each head as
    * nginx's header filter writes it: the status line says HTTP/1.1 (Vert.x echoes an HTTP/1.0 request's), a final
-   * response without a {@code Date} gets the current one, and the {@code Connection} header Vert.x sets is named as
-   * nginx names it.
+   * response (or a 101) without a {@code Date} gets the current one, and the {@code Connection} header Vert.x sets
+   * is named as nginx names it.
    */
   private final class ResponseTracker extends ChannelOutboundHandlerAdapter {
     @Override
@@ -144,8 +144,11 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
         if (r.protocolVersion() == HttpVersion.HTTP_1_0) {
           r.setProtocolVersion(HttpVersion.HTTP_1_1);   // nginx's status line says HTTP/1.1 to every client
         }
-        if (r.status().code() >= 200) {
+        int status = r.status().code();
+        if (status >= 200) {
           responseUnderWay = true;
+        }
+        if (status >= 200 || status == 101) {   // not on 100 Continue, which nginx writes as a bare status line
           HttpHeaders headers = r.headers();
           if (!headers.contains(HttpHeaderNames.DATE)) {
             headers.set(HeaderNames.DATE, HttpDate.now());   // nginx's rule: its own date when there is none

@@ -417,12 +417,14 @@ public final class ProxyRequest {
     MultiMap out = response.headers();
     String connection = in.headers().get(HttpHeaders.CONNECTION);
     in.headers().forEach((name, value) -> {
-      if (!(ResponseHeaders.isHopByHop(name) || ResponseHeaders.isHiddenFromOrigin(name)
+      if (!(ResponseHeaders.isHopByHop(name) || ResponseHeaders.isHiddenFromOrigin(name, settings)
           || (connection != null && ResponseHeaders.connectionLists(connection, name)))) {
-        out.add(name, value);
+        out.add(ResponseHeaders.clientName(name), value);
       }
     });
-    out.set(HeaderNames.SERVER, "xgate");
+    if (!out.contains(HttpHeaders.SERVER)) {
+      out.set(HeaderNames.SERVER, "xgate");   // unless the origin's passes (proxy_pass_header Server)
+    }
     try {
       selection.onResponseHeaders(peer, status, out);
     } catch (RuntimeException e) {
@@ -539,12 +541,14 @@ public final class ProxyRequest {
     MultiMap out = response.headers();
     in.headers().forEach((name, value) -> {
       if (name.equalsIgnoreCase("upgrade")
-          || !(ResponseHeaders.isHopByHop(name) || ResponseHeaders.isHiddenFromOrigin(name))) {
+          || !(ResponseHeaders.isHopByHop(name) || ResponseHeaders.isHiddenFromOrigin(name, settings))) {
         out.add(name, value);
       }
     });
     out.set(HeaderNames.CONNECTION, "upgrade");
-    out.set(HeaderNames.SERVER, "xgate");
+    if (!out.contains(HttpHeaders.SERVER)) {
+      out.set(HeaderNames.SERVER, "xgate");
+    }
     try {
       selection.onResponseHeaders(peer, 101, out);
     } catch (RuntimeException e) {

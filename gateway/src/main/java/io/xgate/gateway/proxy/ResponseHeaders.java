@@ -2,6 +2,8 @@ package io.xgate.gateway.proxy;
 
 import io.vertx.core.MultiMap;
 import io.xgate.gateway.config.HeaderValue;
+import io.xgate.gateway.config.ProxySettings;
+import io.xgate.gateway.http.HeaderNames;
 import java.util.Arrays;
 import java.util.List;
 
@@ -15,8 +17,11 @@ public final class ResponseHeaders {
   private static final NameSet HOP_BY_HOP = new NameSet("connection", "keep-alive", "proxy-connection",
       "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization");
 
-  /** Origin response headers nginx does not pass by default (it writes its own {@code Server}). */
-  private static final NameSet HIDDEN_FROM_ORIGIN = new NameSet("server", "x-pad", "x-accel-expires",
+  /**
+   * Origin response headers nginx does not pass by default ({@code ngx_http_proxy_hide_headers}): it writes its own
+   * {@code Date} and {@code Server}, and the {@code X-Accel-*} ones are instructions to the proxy.
+   */
+  private static final NameSet HIDDEN_FROM_ORIGIN = new NameSet("date", "server", "x-pad", "x-accel-expires",
       "x-accel-redirect", "x-accel-limit-rate", "x-accel-buffering", "x-accel-charset");
 
   private ResponseHeaders() {
@@ -30,6 +35,43 @@ public final class ResponseHeaders {
   /** Whether the origin response header {@code name} (any case) is one nginx hides from the client by default. */
   static boolean isHiddenFromOrigin(String name) {
     return HIDDEN_FROM_ORIGIN.contains(name);
+  }
+
+  /**
+   * Whether the origin response header {@code name} (any case) stops at the proxy under {@code settings}: hidden by
+   * default and not named by {@code proxy_pass_header}, or named by {@code proxy_hide_header}.
+   */
+  static boolean isHiddenFromOrigin(String name, ProxySettings settings) {
+    List<String> hide = settings.hideHeaders();
+    List<String> pass = settings.passHeaders();
+    if (hide.isEmpty() && pass.isEmpty()) {
+      return HIDDEN_FROM_ORIGIN.contains(name);
+    }
+    return (HIDDEN_FROM_ORIGIN.contains(name) && !named(pass, name)) || named(hide, name);
+  }
+
+  private static boolean named(List<String> names, String name) {
+    for (int i = 0; i < names.size(); i++) {
+      if (names.get(i).equalsIgnoreCase(name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The name under which an origin's header goes to the client: {@code Content-Type} and {@code Content-Length} as
+   * nginx writes them whatever the origin's spelling (its header filter writes them itself); any other as it came.
+   */
+  static CharSequence clientName(String name) {
+    int length = name.length();
+    if (length == 12 && name.equalsIgnoreCase("content-type")) {
+      return HeaderNames.CONTENT_TYPE;
+    }
+    if (length == 14 && name.equalsIgnoreCase("content-length")) {
+      return HeaderNames.CONTENT_LENGTH;
+    }
+    return name;
   }
 
   /**

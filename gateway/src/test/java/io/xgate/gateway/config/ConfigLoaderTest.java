@@ -85,6 +85,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void hiddenAndPassedHeaderListsAreInheritedEachOnItsOwn() throws Exception {
+    GatewayConfig c = load("http {\n proxy_hide_header X-A;\n proxy_hide_header X-B;\n" + UPSTREAM
+        + " server {\n  listen 127.0.0.1:8080;\n"
+        + "  location /a { proxy_pass http://u; proxy_pass_header Date; }\n"
+        + "  location /b { proxy_pass http://u; proxy_hide_header X-C; }\n }\n}");
+    ProxySettings a = c.servers().get(0).locations().get(0).settings();
+    ProxySettings b = c.servers().get(0).locations().get(1).settings();
+    assertThat(a.hideHeaders()).containsExactly("X-A", "X-B");
+    assertThat(a.passHeaders()).containsExactly("Date");
+    assertThat(b.hideHeaders()).containsExactly("X-C");
+    assertThat(b.passHeaders()).isEmpty();
+    assertError("http {\n proxy_hide_header;\n}", "invalid number of arguments in \"proxy_hide_header\" directive in FILE:2");
+  }
+
+  @Test
   void quotesEscapesAndCommentsAreReadAsNginxReadsThem() throws Exception {
     GatewayConfig c = load("# comment\nhttp { # another\n server { listen 127.0.0.1:8080;\n"
         + "  location = /x { return 200 \"a \\\"quoted\\\" line\\n\"; }\n"

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** Which headers stop at the proxy: hop-by-hop ones, those a {@code Connection} header lists, those nginx hides. */
+/**
+ * Which headers stop at the proxy (hop-by-hop ones, those a {@code Connection} header lists, those nginx hides), and
+ * under which names the others pass.
+ */
 class ResponseHeadersTest {
 
   @Test
@@ -26,10 +29,19 @@ class ResponseHeadersTest {
     assertThat(ResponseHeaders.isHiddenFromOrigin("Server")).isTrue();
     assertThat(ResponseHeaders.isHiddenFromOrigin("X-Accel-Buffering")).isTrue();
     assertThat(ResponseHeaders.isHiddenFromOrigin("X-Accel-Other")).isFalse();
-    assertThat(ResponseHeaders.isHiddenFromOrigin("Date")).isFalse();
+    assertThat(ResponseHeaders.isHiddenFromOrigin("Date")).as("nginx writes its own").isTrue();
+    assertThat(ResponseHeaders.isHiddenFromOrigin("Expires")).isFalse();
     assertThat(ResponseHeaders.isHiddenFromOrigin("x-accel-redirect")).isTrue();
     assertThat(ResponseHeaders.isHiddenFromOrigin("X-Accel-Charset")).isTrue();
     assertThat(ResponseHeaders.isHiddenFromOrigin("Content-Length")).isFalse();
+  }
+
+  @Test
+  void typeAndLengthGoToTheClientNamedAsNginxNamesThemAndOtherNamesAsTheyCame() {
+    assertThat(ResponseHeaders.clientName("content-type")).hasToString("Content-Type");
+    assertThat(ResponseHeaders.clientName("CONTENT-LENGTH")).hasToString("Content-Length");
+    assertThat(ResponseHeaders.clientName("x-Mixed-CASE")).hasToString("x-Mixed-CASE");
+    assertThat(ResponseHeaders.clientName("content-typo")).hasToString("content-typo");
   }
 
   @Test
