@@ -100,6 +100,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void serverTokensIsAcceptedAtEveryLevelAndItsValueChecked() throws Exception {
+    load("http {\n server_tokens off;\n" + UPSTREAM + " server {\n  listen 127.0.0.1:8080;\n  server_tokens build;\n"
+        + "  location / { proxy_pass http://u; server_tokens on; }\n }\n}");
+    assertError("http {\n server_tokens maybe;\n}",
+        "invalid value \"maybe\" in \"server_tokens\" directive, it must be \"on\", \"off\" or \"build\" in FILE:2");
+  }
+
+  @Test
   void quotesEscapesAndCommentsAreReadAsNginxReadsThem() throws Exception {
     GatewayConfig c = load("# comment\nhttp { # another\n server { listen 127.0.0.1:8080;\n"
         + "  location = /x { return 200 \"a \\\"quoted\\\" line\\n\"; }\n"
