@@ -76,6 +76,7 @@ class ResponseHeadTest {
         + " proxy_pass_header Date; proxy_pass_header server; }\n"
         + "  location /hidden/ { proxy_pass http://127.0.0.1:" + originPort + "; proxy_hide_header x-mixed-case; }\n"
         + "  location = /text { return 200 \"x\"; }\n"
+        + "  location /typed/ { default_type application/json; return 200 \"{}\"; }\n"
         + "  location = /refused { proxy_pass http://127.0.0.1:" + RawHttp.freePort() + "; }\n"
         + " }\n}\n");
     gateway = Gateway.start(conf, temp).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -99,6 +100,12 @@ class ResponseHeadTest {
             "\r\nConnection: close\r\n");
     assertDateIsNow(head);
     assertEveryNameIsCapitalized(head);
+  }
+
+  @Test
+  void aReturnedTextIsOfTheLocationsDefaultTypeUnlessItsExtensionIsOneNginxBuildsIn() throws Exception {
+    assertThat(head(get("/typed/x"))).contains("\r\nContent-Type: application/json\r\n");
+    assertThat(head(get("/typed/x.gif"))).contains("\r\nContent-Type: image/gif\r\n");
   }
 
   @Test

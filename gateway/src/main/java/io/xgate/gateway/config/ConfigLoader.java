@@ -53,7 +53,7 @@ public final class ConfigLoader {
   private static final Set<String> NOT_SUPPORTED_YET = Set.of(
       "root", "alias",
       "index", "sendfile",
-      "tcp_nopush", "tcp_nodelay", "default_type", "types", "gzip", "proxy_intercept_errors",
+      "tcp_nopush", "tcp_nodelay", "types", "gzip", "proxy_intercept_errors",
       "proxy_redirect", "proxy_pass_request_headers", "proxy_pass_request_body", "proxy_cache", "proxy_cache_path", "proxy_cache_valid", "proxy_cache_key", "rewrite",
       "if", "set", "try_files", "error_page", "allow", "deny", "limit_req", "limit_req_zone", "limit_conn",
       "limit_conn_zone", "ssl_certificate", "ssl_certificate_key", "ssl_protocols", "ssl_ciphers", "user",
@@ -339,6 +339,7 @@ public final class ConfigLoader {
       }
       s.proxySetHeaders.add(new HeaderValue(n.arg(0), complex(n, n.arg(1)), false));
     });
+    define("default_type", HSL, 1, 1, false, (n, t) -> settingsOf(t).defaultType = n.arg(0));
     define("server_tokens", HSL, 1, 1, false, (n, t) -> {
       // xgate never sends its version: "off" is what it does anyway, "on" and "build" differ from nginx there
       if (!List.of("on", "off", "build").contains(n.arg(0))) {

@@ -22,6 +22,7 @@ public final class ProxySettings {
   List<HeaderValue> proxySetHeaders;
   List<HeaderValue> addHeaders;
   List<String> hideHeaders;
+  String defaultType;
   List<String> passHeaders;
   List<AccessLogTarget> accessLogs;
   Long clientMaxBodySize;
@@ -62,6 +63,7 @@ public final class ProxySettings {
     s.proxySetHeaders = List.of();
     s.addHeaders = List.of();
     s.hideHeaders = List.of();
+    s.defaultType = "text/plain";
     s.passHeaders = List.of();
     s.accessLogs = null;   // resolved by the builder: logs/access.log in the combined format
     s.clientMaxBodySize = 1024L * 1024;
@@ -96,6 +98,7 @@ public final class ProxySettings {
     s.httpVersion = httpVersion != null ? httpVersion : parent.httpVersion;
     s.proxySetHeaders = proxySetHeaders != null ? proxySetHeaders : parent.proxySetHeaders;
     s.addHeaders = addHeaders != null ? addHeaders : parent.addHeaders;
+    s.defaultType = defaultType != null ? defaultType : parent.defaultType;
     s.hideHeaders = hideHeaders != null ? hideHeaders : parent.hideHeaders;   // each list on its own, as nginx
     s.passHeaders = passHeaders != null ? passHeaders : parent.passHeaders;
     s.accessLogs = accessLogs != null ? accessLogs : parent.accessLogs;
@@ -175,6 +178,11 @@ public final class ProxySettings {
 
   public List<HeaderValue> proxySetHeaders() {
     return proxySetHeaders;
+  }
+
+  /** {@code default_type}: the type of a text response when the path's extension does not give one. */
+  public String defaultType() {
+    return defaultType;
   }
 
   /** {@code proxy_hide_header}: origin response headers not passed, besides those nginx hides by default. */

@@ -316,7 +316,7 @@ public final class ServerVerticle extends VerticleBase {
       resp.headers().set(HeaderNames.CONTENT_TYPE, "text/html");
     } else if (text != null) {
       body = Buffer.buffer(text);
-      resp.headers().set(HeaderNames.CONTENT_TYPE, "text/plain");
+      resp.headers().set(HeaderNames.CONTENT_TYPE, ContentTypes.forPath(vars.uri(), loc.settings().defaultType()));
     } else {
       body = ErrorPages.page(status);
       if (body != null) {
