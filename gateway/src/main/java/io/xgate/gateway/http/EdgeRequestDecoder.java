@@ -151,7 +151,7 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
         if (status >= 200 || status == 101) {   // not on 100 Continue, which nginx writes as a bare status line
           HttpHeaders headers = r.headers();
           if (!headers.contains(HttpHeaderNames.DATE)) {
-            headers.set(HeaderNames.DATE, HttpDate.now());   // nginx's rule: its own date when there is none
+            headers.add(HeaderNames.DATE, HttpDate.now());   // nginx's rule: its own date when there is none
           }
           String connection = headers.get(HttpHeaderNames.CONNECTION);
           if (connection != null) {   // Vert.x sets it last, in lower case, for HTTP/1.0 clients and on closing
