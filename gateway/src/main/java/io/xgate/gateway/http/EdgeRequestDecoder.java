@@ -173,6 +173,17 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     reject(message, 400, "client sent \"Content-Length\" and \"Transfer-Encoding\" headers at the same time");
   }
 
+  /** A client's bytes arrive: one event, whose time ({@link EventTime}) the request's handling takes. */
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    EventTime event = EventTime.begin();
+    try {
+      super.channelRead(ctx, msg);
+    } finally {
+      event.end();
+    }
+  }
+
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
     int from = out.size();

@@ -20,7 +20,7 @@ public final class HttpDate {
 
   /** The HTTP date of now. */
   public static String now() {
-    return of(System.currentTimeMillis());
+    return of(EventTime.wallMillis());
   }
 
   /** The HTTP date of {@code epochMillis}, from the cache when it is the cached second. */

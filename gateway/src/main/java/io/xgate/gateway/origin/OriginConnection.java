@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.internal.ContextInternal;
+import io.xgate.gateway.http.EventTime;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -72,7 +73,7 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
       long timeoutMs, int headLimit) {
     idle = false;
     requests++;
-    lastActivityNanos = System.nanoTime();
+    lastActivityNanos = EventTime.nanos();
     exchange = new OriginExchange(this, context, method, uri, version);
     decoder.expect(method == HttpMethod.HEAD, headLimit);
     if (timeoutMs > 0) {
@@ -86,7 +87,7 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   // ------------------------------------------------------------------ used by the exchange
 
   void write(Object msg, boolean flush) {
-    lastActivityNanos = System.nanoTime();
+    lastActivityNanos = EventTime.nanos();
     if (flush) {
       channel.writeAndFlush(msg, channel.voidPromise());
     } else {
@@ -143,7 +144,7 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
   void idle(long keepaliveTimeoutNanos) {
     idle = true;
     this.keepaliveTimeoutNanos = keepaliveTimeoutNanos;
-    idleSinceNanos = System.nanoTime();
+    idleSinceNanos = EventTime.nanos();
     if (keepaliveTimeoutNanos > 0) {
       deadline(idleSinceNanos + keepaliveTimeoutNanos);
     }
@@ -192,16 +193,21 @@ public final class OriginConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    lastActivityNanos = System.nanoTime();
-    OriginExchange current = exchange;
-    if (current == null || !(msg instanceof ByteBuf bytes)) {
-      // bytes nobody asked for (on an idle connection): the connection can no longer be trusted
-      ReferenceCountUtil.release(msg);
-      close();
-      return;
-    }
-    if (!current.decoded(decoder, bytes)) {
-      close();
+    EventTime event = EventTime.begin();   // the response's handling, up to the client's write, takes this time
+    try {
+      lastActivityNanos = EventTime.nanos();
+      OriginExchange current = exchange;
+      if (current == null || !(msg instanceof ByteBuf bytes)) {
+        // bytes nobody asked for (on an idle connection): the connection can no longer be trusted
+        ReferenceCountUtil.release(msg);
+        close();
+        return;
+      }
+      if (!current.decoded(decoder, bytes)) {
+        close();
+      }
+    } finally {
+      event.end();
     }
   }
 

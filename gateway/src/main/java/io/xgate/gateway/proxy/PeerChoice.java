@@ -5,6 +5,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.xgate.gateway.config.LocationConfig;
+import io.xgate.gateway.http.EventTime;
 import io.xgate.gateway.http.HeaderNames;
 import io.xgate.gateway.upstream.LeaseRegistry;
 import io.xgate.spi.Outcome;
@@ -97,7 +98,7 @@ public final class PeerChoice {
   private static Answer chosen(PeerLease lease, RequestVariables vars) {
     for (String peer : lease.tried().split(", ")) {
       if (!peer.isEmpty()) {
-        UpstreamAttempt a = new UpstreamAttempt(peer, System.nanoTime());
+        UpstreamAttempt a = new UpstreamAttempt(peer, EventTime.nanos());
         a.responseNanos = 0;
         vars.attempts.add(a);
       }

@@ -21,6 +21,7 @@ import io.xgate.gateway.config.HeaderValue;
 import io.xgate.gateway.config.LocationConfig;
 import io.xgate.gateway.config.NextUpstream;
 import io.xgate.gateway.config.ProxySettings;
+import io.xgate.gateway.http.EventTime;
 import io.xgate.gateway.http.HeaderNames;
 import io.xgate.gateway.origin.BodyPieces;
 import io.xgate.gateway.origin.OriginExchange;
@@ -197,7 +198,7 @@ public final class ProxyRequest {
     if (confTries > 0 && triesLeft > confTries) {
       triesLeft = confTries;
     }
-    firstAttemptNanos = System.nanoTime();
+    firstAttemptNanos = EventTime.nanos();
     selectPeer();
   }
 
@@ -218,7 +219,7 @@ public final class ProxyRequest {
       return;
     }
     peer = p;
-    attempt = new UpstreamAttempt(p.name(), System.nanoTime());
+    attempt = new UpstreamAttempt(p.name(), EventTime.nanos());
     vars.attempts.add(attempt);
     connect(p);
   }
@@ -243,7 +244,7 @@ public final class ProxyRequest {
             upstreamFailed(failure, "connecting to upstream");
             return;
           }
-          attempt.connectNanos = System.nanoTime() - attempt.startNanos;
+          attempt.connectNanos = EventTime.nanos() - attempt.startNanos;
           // nginx times reads (proxy_read_timeout) and writes (proxy_send_timeout) apart; an exchange has one
           // timeout without activity: a request without a body only waits to read, one with a body gets the larger
           exchange = connection.exchange(context, io.netty.handler.codec.http.HttpMethod.valueOf(
@@ -315,7 +316,7 @@ public final class ProxyRequest {
         upstreamFailed(ar.cause(), "connecting to upstream");
         return;
       }
-      attempt.connectNanos = System.nanoTime() - attempt.startNanos;
+      attempt.connectNanos = EventTime.nanos() - attempt.startNanos;
       upgradeRequest = ar.result();
       try {
         copyRequestHeaders(upgradeRequest.headers());
@@ -381,7 +382,7 @@ public final class ProxyRequest {
   // ------------------------------------------------------------------ phase 4: read the response header
 
   private void headerRead(int status) {
-    attempt.headerNanos = System.nanoTime() - attempt.startNanos;
+    attempt.headerNanos = EventTime.nanos() - attempt.startNanos;
     attempt.status = status;
   }
 
@@ -395,7 +396,7 @@ public final class ProxyRequest {
       }
       if (triesLeft > 1 && (settings.nextUpstream() & mask) == mask && !(bodyConsumed)
           && !nextUpstreamTimedOut()) {
-        attempt.responseNanos = System.nanoTime() - attempt.startNanos;
+        attempt.responseNanos = EventTime.nanos() - attempt.startNanos;
         discard(in);
         next(bit);
         return;
@@ -594,7 +595,7 @@ public final class ProxyRequest {
   /** The origin has answered in full (or stopped mid-body, which the status can no longer show): once only. */
   private void completeAttempt() {
     if (peer != null) {
-      attempt.responseNanos = System.nanoTime() - attempt.startNanos;
+      attempt.responseNanos = EventTime.nanos() - attempt.startNanos;
       finishAttempt(Outcome.SUCCESS);
     }
   }
@@ -609,7 +610,7 @@ public final class ProxyRequest {
   /** nginx's ngx_http_upstream_next: blame (or not) the peer, then retry or answer with the failure's status. */
   private void next(int failure) {
     if (attempt != null && attempt.responseNanos < 0) {
-      attempt.responseNanos = System.nanoTime() - attempt.startNanos;
+      attempt.responseNanos = EventTime.nanos() - attempt.startNanos;
     }
     if (clientGone) {
       // the client left first and the attempt failed because of it (our reset): nginx frees the peer without blame
@@ -665,7 +666,7 @@ public final class ProxyRequest {
 
   private boolean nextUpstreamTimedOut() {
     long limit = settings.nextUpstreamTimeoutMs();
-    return limit > 0 && (System.nanoTime() - firstAttemptNanos) / 1_000_000 >= limit;
+    return limit > 0 && (EventTime.nanos() - firstAttemptNanos) / 1_000_000 >= limit;
   }
 
   private static int statusFor(int failure) {
@@ -766,7 +767,7 @@ public final class ProxyRequest {
    * as nginx answers a module's internal error.
    */
   private void hookFailed(RuntimeException e) {
-    attempt.responseNanos = System.nanoTime() - attempt.startNanos;
+    attempt.responseNanos = EventTime.nanos() - attempt.startNanos;
     finishAttempt(Outcome.SUCCESS);
     pluginFailed("hook", e);
   }
@@ -796,7 +797,7 @@ public final class ProxyRequest {
     }
     if (peer != null) {
       if (attempt.responseNanos < 0) {
-        attempt.responseNanos = System.nanoTime() - attempt.startNanos;
+        attempt.responseNanos = EventTime.nanos() - attempt.startNanos;
       }
       finishAttempt(Outcome.SUCCESS);
     }

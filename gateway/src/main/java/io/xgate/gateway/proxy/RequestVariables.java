@@ -4,8 +4,9 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
-import io.xgate.gateway.config.VariableMap;
 import io.xgate.gateway.config.ProxySettings;
+import io.xgate.gateway.config.VariableMap;
+import io.xgate.gateway.http.EventTime;
 import io.xgate.spi.RequestView;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -25,8 +26,7 @@ public final class RequestVariables implements RequestView {
 
   private final HttpServerRequest request;
   private final String serverName;
-  private final long startMillis;
-  private final long startNanos = System.nanoTime();
+  private final long startNanos = EventTime.nanos();
   final List<UpstreamAttempt> attempts = new ArrayList<>(2);
   String proxyHost = "";
   int status;
@@ -59,7 +59,6 @@ public final class RequestVariables implements RequestView {
     this.request = request;
     this.serverName = serverName;
     this.uri = uri;
-    this.startMillis = System.currentTimeMillis();
   }
 
   /** The decoded, normalized path ({@code $uri}). */
@@ -91,10 +90,6 @@ public final class RequestVariables implements RequestView {
     bodyBytesSent += n;
   }
 
-  long startNanos() {
-    return startNanos;
-  }
-
   @Override
   public String variable(String name) {
     switch (name) {
@@ -123,8 +118,8 @@ public final class RequestVariables implements RequestView {
       case "body_bytes_sent": return Long.toString(bodyBytesSent);
       case "bytes_sent": return Long.toString(request.response().bytesWritten());
       case "request_length": return Long.toString(request.bytesRead());
-      case "request_time": return millis3(System.nanoTime() - startNanos);
-      case "msec": return secondsWithMillis(System.currentTimeMillis());
+      case "request_time": return millis3(EventTime.nanos() - startNanos);
+      case "msec": return secondsWithMillis(EventTime.wallMillis());
       case "time_local": return TIME_LOCAL.format(ZonedDateTime.now());
       case "time_iso8601": return ZonedDateTime.now().withNano(0).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
       case "connection_requests": return "1";
@@ -336,9 +331,5 @@ public final class RequestVariables implements RequestView {
       hostname = h;
     }
     return h;
-  }
-
-  long startMillis() {
-    return startMillis;
   }
 }

@@ -1,5 +1,7 @@
 package io.xgate.gateway.proxy;
 
+import io.xgate.gateway.http.EventTime;
+
 /**
  * One entry of nginx's {@code r->upstream_states}: an attempt on a peer, or the "no live upstreams" mark.
  * Mutable while the attempt runs; read by {@code $upstream_*} variables.
@@ -21,7 +23,7 @@ final class UpstreamAttempt {
 
   /** nginx's "no live upstreams" mark: the upstream's name stands in {@code $upstream_addr}, with status 502. */
   static UpstreamAttempt noLivePeer(String upstream) {
-    UpstreamAttempt mark = new UpstreamAttempt(upstream, System.nanoTime());
+    UpstreamAttempt mark = new UpstreamAttempt(upstream, EventTime.nanos());
     mark.status = 502;
     mark.responseNanos = 0;
     return mark;
