@@ -114,6 +114,8 @@ public final class Gateway {
     ErrorLog errorLog = new ErrorLog(errorFile, config.errorLogLevel());
     cleanTempPaths(config);
     RequestVariables.hostname();   // resolved here, not on an event loop
+    // a read-only header map (the headers a repeated origin head gives its clients) is encoded once, then copied
+    System.setProperty("vertx.cacheImmutableHttpResponseHeaders", "true");
     Vertx vertx = Vertx.vertx(new VertxOptions()
         .setEventLoopPoolSize(config.workerProcesses())
         .setPreferNativeTransport(true));

@@ -6,6 +6,7 @@ import io.netty.handler.codec.DateFormatter;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.xgate.gateway.Gateway;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -43,38 +45,53 @@ class ResponseHeadTest {
   private static int originPort;
   /** The request heads the origin received, in order. */
   private static final Queue<String> originSaw = new ConcurrentLinkedQueue<>();
+  /** The origin's connections whose first request was for {@code /kept/}. */
+  private static final AtomicInteger keptConnections = new AtomicInteger();
 
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
     originPort = vertx.createNetServer().connectHandler(socket -> {
-      Buffer got = Buffer.buffer();
+      StringBuilder got = new StringBuilder();
+      boolean[] first = {true};
       socket.handler(b -> {
-        got.appendBuffer(b);
-        String head = got.toString(StandardCharsets.ISO_8859_1);
-        if (!head.contains("\r\n\r\n")) {
-          return;
-        }
-        originSaw.add(head);
-        String path = head.substring(head.indexOf(' ') + 1, head.indexOf(' ', head.indexOf(' ') + 1));
-        if (path.endsWith("/dated")) {
-          socket.end(Buffer.buffer("HTTP/1.1 200 OK\r\nDate: Mon, 01 Jan 2001 00:00:00 GMT\r\nServer: origin/1\r\n"
-              + "content-type: text/plain\r\nx-Mixed-CASE: kept\r\nX-Secret: s\r\ncontent-LENGTH: 2\r\n\r\nok"));
-        } else {
-          socket.end(Buffer.buffer(   // no length: the body ends with the connection
-              "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nstreamed"));
+        got.append(b.toString(StandardCharsets.ISO_8859_1));
+        for (int end; (end = got.indexOf("\r\n\r\n")) >= 0; ) {   // each request of a kept connection in turn
+          String head = got.substring(0, end + 4);
+          got.delete(0, end + 4);
+          originSaw.add(head);
+          String path = head.substring(head.indexOf(' ') + 1, head.indexOf(' ', head.indexOf(' ') + 1));
+          if (first[0] && path.startsWith("/kept/")) {
+            keptConnections.incrementAndGet();
+          }
+          first[0] = false;
+          if (path.startsWith("/kept/")) {   // the same head for every request, on a connection kept open
+            socket.write(Buffer.buffer("HTTP/1.1 200 OK\r\nServer: origin/1\r\nContent-Type: text/plain\r\n"
+                + "x-Mixed-CASE: kept\r\nContent-Length: 2\r\n\r\nok"));
+          } else if (path.endsWith("/dated")) {
+            socket.end(Buffer.buffer("HTTP/1.1 200 OK\r\nDate: Mon, 01 Jan 2001 00:00:00 GMT\r\nServer: origin/1\r\n"
+                + "content-type: text/plain\r\nx-Mixed-CASE: kept\r\nX-Secret: s\r\ncontent-LENGTH: 2\r\n\r\nok"));
+          } else {
+            socket.end(Buffer.buffer(   // no length: the body ends with the connection
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nstreamed"));
+          }
         }
       });
     }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
     port = RawHttp.freePort();
     Path conf = temp.resolve("xgate.conf");
+    String kept = "proxy_http_version 1.1; proxy_set_header Connection \"\";";
     Files.writeString(conf, "error_log " + temp.resolve("error.log") + " info;\nhttp {\n access_log off;\n"
         + " proxy_hide_header X-Secret;\n"
+        + " upstream kept { server 127.0.0.1:" + originPort + "; keepalive 2; }\n"
         + " server { listen 127.0.0.1:" + port + ";\n"
         + "  location / { proxy_pass http://127.0.0.1:" + originPort + "; }\n"
         + "  location /passed/ { proxy_pass http://127.0.0.1:" + originPort + ";"
         + " proxy_pass_header Date; proxy_pass_header server; }\n"
         + "  location /hidden/ { proxy_pass http://127.0.0.1:" + originPort + "; proxy_hide_header x-mixed-case; }\n"
+        + "  location /kept/ { proxy_pass http://kept; " + kept + " }\n"
+        + "  location /kept/added/ { proxy_pass http://kept; " + kept + " add_header X-Added yes; }\n"
+        + "  location /kept/hidden/ { proxy_pass http://kept; " + kept + " proxy_hide_header x-mixed-case; }\n"
         + "  location = /text { return 200 \"x\"; }\n"
         + "  location /typed/ { default_type application/json; return 200 \"{}\"; }\n"
         + "  location = /refused { proxy_pass http://127.0.0.1:" + RawHttp.freePort() + "; }\n"
@@ -167,6 +184,37 @@ class ResponseHeadTest {
     assertThat(originSaw.peek()).startsWith("GET /dated HTTP/1.1\r\n")
         .contains("\r\nHost: 127.0.0.1:" + originPort + "\r\n", "\r\nConnection: close\r\n");
     assertEveryNameIsCapitalized(originSaw.peek());
+  }
+
+  @Test
+  void aHeadTheOriginRepeatsGivesEachResponseTheHeadersOfItsOwnLocation() throws Exception {
+    keptConnections.set(0);
+    String[] paths = {"/kept/a", "/kept/added/b", "/kept/a", "/kept/hidden/c", "/kept/a"};
+    try (Socket client = new Socket("127.0.0.1", port)) {   // one after the other, on one kept connection
+      client.setSoTimeout(5000);
+      for (int i = 0; i < paths.length; i++) {
+        boolean last = i == paths.length - 1;
+        client.getOutputStream().write(("GET " + paths[i] + " HTTP/1.1\r\nHost: x\r\n"
+            + (last ? "Connection: close\r\n" : "") + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        StringBuilder answer = new StringBuilder();
+        while (!answer.toString().endsWith("\r\n\r\nok")) {
+          int b = client.getInputStream().read();
+          assertThat(b).as("the answer to %s so far: %s", paths[i], answer).isNotNegative();
+          answer.append((char) b);
+        }
+        String head = head(answer.toString());
+        assertDateIsNow(head);
+        assertThat(head.split("\r\nDate: ", -1)).as("one Date").hasSize(2);
+        assertThat(head).as(paths[i]).contains("\r\nServer: xgate\r\n", "\r\nContent-Length: 2\r\n")
+            .doesNotContain("origin/1");
+        assertThat(head.contains("\r\nX-Added: yes\r\n")).as(paths[i])
+            .isEqualTo(paths[i].startsWith("/kept/added/"));
+        assertThat(head.contains("\r\nx-Mixed-CASE: kept\r\n")).as(paths[i])
+            .isEqualTo(!paths[i].startsWith("/kept/hidden/"));
+        assertThat(head.contains("\r\nConnection: close\r\n")).as(paths[i]).isEqualTo(last);
+      }
+    }
+    assertThat(keptConnections).as("one origin connection carried them all: its head repeated").hasValue(1);
   }
 
   private static String get(String path) throws Exception {

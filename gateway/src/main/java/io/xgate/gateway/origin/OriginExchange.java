@@ -362,6 +362,11 @@ public final class OriginExchange implements OriginResponse {
   }
 
   @Override
+  public ClientHeadersMemo clientHeadersMemo() {
+    return response.clientHeaders();
+  }
+
+  @Override
   public void reset() {
     if (!over) {
       over = true;

@@ -16,7 +16,16 @@ public interface OriginResponse extends ReadStream<Buffer> {
   /** The reason phrase of the status line, possibly empty. */
   String statusMessage();
 
+  /** The response's headers, to be read only: a head an origin repeats shares them with its earlier responses. */
   MultiMap headers();
+
+  /**
+   * Where the proxy keeps the client's headers it made from this response's head, for the next response that
+   * repeats the head; null when responses keep none.
+   */
+  default ClientHeadersMemo clientHeadersMemo() {
+    return null;
+  }
 
   /** Drops the response: its connection is closed, never reused half-read. Nothing is called back after it. */
   void reset();

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import io.xgate.spi.ConfigValues;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Reads the responses of one origin connection from its bytes, as nginx's proxy module does
@@ -29,8 +30,12 @@ final class OriginResponseDecoder {
   private static final byte CR = '\r';
   private static final byte LF = '\n';
 
-  /** What a response's head says. */
-  record Head(int status, String reason, HeadersMultiMap headers, boolean keepAlive) {
+  /**
+   * What a response's head says. The same head goes with every response whose head repeats it byte for byte: its
+   * headers are read, never changed, and what the proxy makes of them for its client is kept in {@code clientHeaders}.
+   */
+  record Head(int status, String reason, HeadersMultiMap headers, boolean keepAlive,
+      ClientHeadersMemo clientHeaders) {
   }
 
   /** Where the decoded response goes; the body's pieces belong to the listener (each to be released once). */
@@ -64,6 +69,17 @@ final class OriginResponseDecoder {
    * most of its header lines from one response to the next, and an equal line reuses them instead of new ones.
    */
   private final String[] previousHead = new String[1 + 2 * 16];
+  /**
+   * The last final head decoded (its bytes and whether it answered a HEAD) and what it decoded to: an origin sends
+   * the same head again and again (but for its {@code Date}, once a second), and equal bytes decode the same way, so
+   * an equal head is delivered again without being parsed. {@code memoLength} is -1 while there is none.
+   */
+  private byte[] memoBytes = new byte[0];
+  private int memoLength = -1;
+  private boolean memoHeadRequest;
+  private Head memoHead;
+  private State memoState;
+  private long memoRemaining;
 
   OriginResponseDecoder(int maxPiece) {
     this.maxPiece = maxPiece;
@@ -220,7 +236,19 @@ final class OriginResponseDecoder {
     }
     buf.getBytes(start, line, 0, length);
     buf.readerIndex(headEnd);
+    if (length == memoLength && headRequest == memoHeadRequest
+        && Arrays.equals(line, 0, length, memoBytes, 0, length)) {
+      deliver(memoHead, memoState, memoRemaining, listener);
+      return true;
+    }
     return parseHead(line, length, buf, listener);
+  }
+
+  /** Hands {@code head} to the listener with the decoder in the state the body needs. */
+  private void deliver(Head head, State next, long bodyLength, Listener listener) {
+    state = next;
+    remaining = bodyLength;
+    listener.head(head, next == State.IDLE);
   }
 
   private boolean parseHead(byte[] h, int length, ByteBuf buf, Listener listener) {
@@ -305,20 +333,32 @@ final class OriginResponseDecoder {
       pos = eol + 1;
     }
     boolean bodyless = headRequest || status == 204 || status == 304 || status == 101;
+    State next;
+    boolean keepAlive;
     if (bodyless || contentLength == 0) {
-      state = State.IDLE;
-      listener.head(new Head(status, reason, headers, !close && status != 101), true);
+      next = State.IDLE;
+      keepAlive = !close && status != 101;
     } else if (chunked) {
-      state = State.CHUNK_SIZE;
-      listener.head(new Head(status, reason, headers, !close), false);
+      next = State.CHUNK_SIZE;
+      keepAlive = !close;
     } else if (contentLength > 0) {
-      state = State.FIXED;
-      remaining = contentLength;
-      listener.head(new Head(status, reason, headers, !close), false);
+      next = State.FIXED;
+      keepAlive = !close;
     } else {
-      state = State.UNTIL_CLOSE;
-      listener.head(new Head(status, reason, headers, false), false);
+      next = State.UNTIL_CLOSE;
+      keepAlive = false;
     }
+    Head head = new Head(status, reason, headers, keepAlive, new ClientHeadersMemo());
+    if (memoBytes.length < length) {
+      memoBytes = new byte[Math.max(length, 2 * memoBytes.length)];
+    }
+    System.arraycopy(h, 0, memoBytes, 0, length);
+    memoLength = length;
+    memoHeadRequest = headRequest;
+    memoHead = head;
+    memoState = next;
+    memoRemaining = contentLength;
+    deliver(head, next, contentLength, listener);
     return true;
   }
 

@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
@@ -23,7 +24,9 @@ import io.xgate.gateway.config.NextUpstream;
 import io.xgate.gateway.config.ProxySettings;
 import io.xgate.gateway.http.EventTime;
 import io.xgate.gateway.http.HeaderNames;
+import io.xgate.gateway.http.HttpDate;
 import io.xgate.gateway.origin.BodyPieces;
+import io.xgate.gateway.origin.ClientHeadersMemo;
 import io.xgate.gateway.origin.OriginExchange;
 import io.xgate.gateway.origin.OriginPool;
 import io.xgate.gateway.origin.OriginResponse;
@@ -54,6 +57,9 @@ public final class ProxyRequest {
   /** Where a finished request goes: the access log. */
   public interface Completion extends Consumer<RequestVariables> {
   }
+
+  /** An empty read-only header map ({@link #clearHeaders}). */
+  private static final MultiMap NO_HEADERS = HeadersMultiMap.httpHeaders().copy(false);
 
   private final HttpServerRequest request;
   private final HttpServerResponse response;
@@ -416,21 +422,17 @@ public final class ProxyRequest {
       response.setStatusMessage(reason);   // the standard phrase is what the status code already gives
     }
     MultiMap out = response.headers();
-    String connection = in.headers().get(HttpHeaders.CONNECTION);
-    in.headers().forEach((name, value) -> {
-      if (!(ResponseHeaders.isHopByHop(name) || ResponseHeaders.isHiddenFromOrigin(name, settings)
-          || (connection != null && ResponseHeaders.connectionLists(connection, name)))) {
-        out.add(ResponseHeaders.clientName(name), value);
-      }
-    });
-    if (!out.contains(HttpHeaders.SERVER)) {
-      out.set(HeaderNames.SERVER, "xgate");   // unless the origin's passes (proxy_pass_header Server)
+    MultiMap shared = out.isEmpty() ? sharedClientHeaders(in) : null;
+    if (shared != null) {
+      out.setAll(shared);   // read-only: referred to, not copied (Vert.x copies it on a write)
+    } else {
+      copyOriginHeaders(in, out);
     }
     try {
       selection.onResponseHeaders(peer, status, out);
     } catch (RuntimeException e) {
       discard(in);
-      out.clear();
+      clearHeaders(out);
       hookFailed(e);
       return;
     }
@@ -536,6 +538,54 @@ public final class ProxyRequest {
    * ({@link UpgradeTunnel}). The peer stays in use (least_conn counts it) until the tunnel closes, and is then
    * released as a success, as nginx finalizes an upgraded request.
    */
+  /** The origin's headers the client gets, under the names nginx gives them, and nginx's {@code Server}. */
+  private void copyOriginHeaders(OriginResponse in, MultiMap out) {
+    String connection = in.headers().get(HttpHeaders.CONNECTION);
+    in.headers().forEach((name, value) -> {
+      if (!(ResponseHeaders.isHopByHop(name) || ResponseHeaders.isHiddenFromOrigin(name, settings)
+          || (connection != null && ResponseHeaders.connectionLists(connection, name)))) {
+        out.add(ResponseHeaders.clientName(name), value);
+      }
+    });
+    if (!out.contains(HttpHeaders.SERVER)) {
+      out.set(HeaderNames.SERVER, "xgate");   // unless the origin's passes (proxy_pass_header Server)
+    }
+  }
+
+  /**
+   * The client's headers ({@link #copyOriginHeaders} and the {@code Date}) for a head the origin repeats, made once
+   * per head, location and second, and shared read-only by the responses that repeat it: no header is copied,
+   * checked or encoded again (Vert.x keeps the bytes of a read-only map once encoded,
+   * {@code vertx.cacheImmutableHttpResponseHeaders}, which {@link io.xgate.gateway.Gateway} sets). Null when the
+   * response keeps no memo.
+   */
+  private MultiMap sharedClientHeaders(OriginResponse in) {
+    ClientHeadersMemo memo = in.clientHeadersMemo();
+    if (memo == null) {
+      return null;
+    }
+    String date = HttpDate.now();
+    MultiMap headers = memo.get(settings, date);
+    if (headers == null) {
+      HeadersMultiMap made = HeadersMultiMap.httpHeaders();
+      copyOriginHeaders(in, made);
+      if (!made.contains(HttpHeaders.DATE)) {
+        made.add(HeaderNames.DATE, date);   // as the edge adds it to any response without one
+      }
+      headers = made.copy(false);
+      memo.put(settings, date, headers);
+    }
+    return headers;
+  }
+
+  /**
+   * Empties response headers, also ones that share a read-only map: Vert.x's {@code clear} would keep the shared
+   * entries and bring them back on the next write.
+   */
+  private static void clearHeaders(MultiMap headers) {
+    headers.setAll(NO_HEADERS);
+  }
+
   private void upgrade(io.vertx.core.http.HttpClientResponse in) {
     vars.upstreamHeaders = in.headers();
     response.setStatusCode(101);
@@ -554,7 +604,7 @@ public final class ProxyRequest {
       selection.onResponseHeaders(peer, 101, out);
     } catch (RuntimeException e) {
       in.request().reset();
-      out.clear();
+      clearHeaders(out);
       hookFailed(e);
       return;
     }

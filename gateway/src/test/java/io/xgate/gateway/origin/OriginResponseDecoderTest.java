@@ -104,6 +104,43 @@ class OriginResponseDecoderTest {
     }
   }
 
+  /** Feeds {@code response} to {@code decoder} in one read, as the answer to the next request. */
+  private static Recorded next(OriginResponseDecoder decoder, String response, boolean headRequest) {
+    decoder.expect(headRequest, HEAD_LIMIT);
+    Recorded r = new Recorded();
+    ByteBuf read = Unpooled.directBuffer().writeBytes(response.getBytes(StandardCharsets.ISO_8859_1));
+    assertThat(decoder.decode(read, r)).isTrue();
+    return r;
+  }
+
+  @Test
+  void aRepeatedHeadIsTheSameHeadAndFramesEachBodyAgain() {
+    OriginResponseDecoder decoder = new OriginResponseDecoder(16);
+    String head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n";
+    Recorded first = next(decoder, head + "hello", false);
+    Recorded again = next(decoder, head + "world", false);
+    assertThat(again.head).isSameAs(first.head);
+    assertThat(again.body).hasToString("world");
+    assertThat(again.order).containsExactly("head", "body", "end");
+
+    Recorded toHead = next(decoder, head, true);   // the same bytes answering a HEAD: no body follows
+    assertThat(toHead.complete).isTrue();
+    assertThat(toHead.order).containsExactly("head");
+    assertThat(next(decoder, head + "again", false).body).hasToString("again");
+
+    String chunked = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (String piece : List.of("one", "two")) {
+      Recorded r = next(decoder, chunked + "3\r\n" + piece + "\r\n0\r\n\r\n", false);
+      assertThat(r.body).hasToString(piece);
+      assertThat(r.ends).isEqualTo(1);
+    }
+
+    Recorded other = next(decoder, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\n<b/>!",
+        false);
+    assertThat(other.head.headers().get("Content-Type")).isEqualTo("text/html");
+    assertThat(other.body).hasToString("<b/>!");
+  }
+
   @Test
   void informationalResponsesAreSkippedAndTheFinalOneRead() {
     Recorded r = decode("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
