@@ -238,7 +238,6 @@ public final class ServerVerticle extends VerticleBase {
     }
     ProxyPass pass = loc.proxyPass();
     Upstream upstream = g.upstreams().get(pass.upstream() != null ? pass.upstream() : pass.proxyHost());
-    req.pause();
     new ProxyRequest(vertx, req, vars, loc, upstream, origins(upstream), v -> log(g, loc.settings(), v))
         .upgradeClient(upgradeClient()).errors(errorLog::error).start();
   }

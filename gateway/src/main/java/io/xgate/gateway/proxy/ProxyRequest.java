@@ -98,7 +98,8 @@ public final class ProxyRequest {
 
   /**
    * @param vertx for the temp files of buffered request bodies
-   * @param request the client request (paused by the caller until a peer accepts it)
+   * @param request the client request, as its handler got it: its body (or what follows an upgrade request) waits,
+   *     paused, until a peer accepts it
    * @param vars the request's variables
    * @param location the matched location
    * @param upstream the upstream {@code proxy_pass} names
@@ -119,6 +120,11 @@ public final class ProxyRequest {
     this.completion = completion;
     this.upstreamUri = UriRewriter.upstreamUri(location, request, vars.uri());
     this.hasBody = hasBody(request);
+    if (hasBody || request.headers().contains(HttpHeaders.UPGRADE)) {
+      // what follows the head waits until the origin takes it (a body) or the tunnel opens (an upgrade); a request
+      // with neither is not paused: Vert.x would queue its end (a queue per request) for nobody to read
+      request.pause();
+    }
     vars.proxyHost = location.proxyPass().proxyHost();
     vars.locationSettings = settings;
   }
