@@ -19,7 +19,11 @@
 #    as the first and measured beside it, so that a change's CPU per request is compared in one run; with
 #    --rounds N every proxy is measured N times, in turn (the machine's noise shows as the spread of a column).
 #
-# Usage: bench/profile-proxy.sh [--profile] [--floor] [--compare JAR] [--rounds N] [PATH] [WORKDIR]
+# 5. With --browser-headers: every request carries the ten headers a browser sends with a page request (~560 bytes:
+#    User-Agent, Accept, Accept-Language, Accept-Encoding, Cookie, Referer, Sec-Fetch-*, ...) instead of wrk's bare
+#    Host, which is what the request side of a proxy costs with real clients.
+#
+# Usage: bench/profile-proxy.sh [--profile] [--floor] [--compare JAR] [--rounds N] [--browser-headers] [PATH] [WORKDIR]
 #   PATH: /small (100 bytes, default) or /64k.bin; WORKDIR default /tmp/xgate-profile
 # Needs nginx, wrk, taskset, curl, python3, the jar built (mvn -q package -DskipTests), and for --profile mvn.
 # Prints the per-request table; the profile lands in WORKDIR/profile-*.collapsed (feed it to flamegraph.pl or
@@ -33,6 +37,16 @@ compare=""
 if [ "${1:-}" = "--compare" ]; then compare=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2; fi
 rounds=1
 if [ "${1:-}" = "--rounds" ]; then rounds=$2; shift 2; fi
+headers=()
+if [ "${1:-}" = "--browser-headers" ]; then
+  headers=(-H 'User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36'
+    -H 'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8'
+    -H 'Accept-Language: en-US,en;q=0.9,de;q=0.8' -H 'Accept-Encoding: gzip, deflate, br'
+    -H 'Cookie: session=0123456789abcdef0123456789abcdef; theme=dark; _ga=GA1.2.1234567890.1234567890'
+    -H 'Referer: https://example.org/some/page?with=query' -H 'Sec-Fetch-Mode: navigate'
+    -H 'Sec-Fetch-Site: same-origin' -H 'Upgrade-Insecure-Requests: 1' -H 'Cache-Control: max-age=0')
+  shift
+fi
 path=${1:-/small}
 wd=${2:-/tmp/xgate-profile}
 jar=$(cd "$(dirname "$0")/.." && pwd)/gateway/target/xgate.jar
@@ -120,23 +134,23 @@ for g in "${gateways[@]}"; do
   set -- $g
   for i in $(seq 150); do curl -sf -o /dev/null "http://127.0.0.1:$2/small" && break; sleep 0.2; done
   if [ $profile = yes ]; then
-    for p in /small /64k.bin "$path"; do wrk -t2 -c50 -d20s "http://127.0.0.1:$2$p" > /dev/null; done
+    for p in /small /64k.bin "$path"; do wrk -t2 -c50 -d20s ${headers[@]+"${headers[@]}"} "http://127.0.0.1:$2$p" > /dev/null; done
     taskset -a -p -c 0 $1 > /dev/null
   fi
-  taskset -c 1 wrk -t1 -c50 -d40s "http://127.0.0.1:$2$path" > /dev/null
+  taskset -c 1 wrk -t1 -c50 -d40s ${headers[@]+"${headers[@]}"} "http://127.0.0.1:$2$path" > /dev/null
 done
-taskset -c 1 wrk -t1 -c50 -d10s "http://127.0.0.1:$np$path" > /dev/null
+taskset -c 1 wrk -t1 -c50 -d10s ${headers[@]+"${headers[@]}"} "http://127.0.0.1:$np$path" > /dev/null
 runs=("nginx $nginx_proxy $np" "xgate $gateway $xp")
 if [ -n "$compare" ]; then runs+=("compared $compared $cp"); fi
 if [ $floor = yes ]; then
   for p in $fp $rp; do
     for i in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$p/small" && break; sleep 0.2; done
-    taskset -c 1 wrk -t1 -c50 -d40s "http://127.0.0.1:$p$path" > /dev/null
+    taskset -c 1 wrk -t1 -c50 -d40s ${headers[@]+"${headers[@]}"} "http://127.0.0.1:$p$path" > /dev/null
   done
   runs+=("floor $floor_proxy $fp" "relay $relay_proxy $rp")
 fi
 cpu() { awk '{print $14, $15}' "/proc/$1/stat"; }
-echo "path $path, 10 s of wrk -t1 -c50 each, CPU of the proxy's process per request${compare:+ (compared: $compare)}:"
+echo "path $path${headers[@]+ with browser headers}, 10 s of wrk -t1 -c50 each, CPU of the proxy's process per request${compare:+ (compared: $compare)}:"
 echo "(alloc: bytes a JVM proxy allocated per request, from its eden as jstat samples it every 200 ms)"
 printf '%-9s %10s %12s %12s %12s %12s\n' proxy requests 'user us/req' 'sys us/req' 'total us/req' 'alloc B/req'
 for round in $(seq "$rounds"); do
@@ -148,7 +162,7 @@ for round in $(seq "$rounds"); do
       sleep 1   # its JVM starts on the load's CPU, not the proxy's
     fi
     before=($(cpu $2))
-    n=$(taskset -c 1 wrk -t1 -c50 -d10s "http://127.0.0.1:$3$path" | awk '/requests in/ {print $1}')
+    n=$(taskset -c 1 wrk -t1 -c50 -d10s ${headers[@]+"${headers[@]}"} "http://127.0.0.1:$3$path" | awk '/requests in/ {print $1}')
     after=($(cpu $2))
     if [ -n "$jstat_pid" ]; then sleep 0.3; kill $jstat_pid; wait $jstat_pid 2> /dev/null || true; fi
     python3 - "$wd/logs/jstat.out" "$jstat_pid" <<PY

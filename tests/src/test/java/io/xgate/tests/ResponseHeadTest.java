@@ -217,6 +217,21 @@ class ResponseHeadTest {
     assertThat(keptConnections).as("one origin connection carried them all: its head repeated").hasValue(1);
   }
 
+  @Test
+  void theOriginGetsTheClientsHeadersAsSpelledButTheHopByHopOnesHostAndExpect() throws Exception {
+    originSaw.clear();
+    RawHttp.exchange(port, "GET /dated HTTP/1.1\r\nHost: client.example\r\nuser-AGENT: raw/1\r\n"
+        + "Keep-Alive: timeout=5\r\nTE: trailers\r\nProxy-Connection: keep-alive\r\nX-Hop: listed\r\n"
+        + "Accept: */*\r\nexpect: nothing\r\nCookie: a=1; b=2\r\nConnection: X-Hop, close\r\n\r\n");
+    assertThat(originSaw).hasSize(1);
+    String head = originSaw.peek();
+    assertThat(head).contains("\r\nuser-AGENT: raw/1\r\n", "\r\nAccept: */*\r\n", "\r\nCookie: a=1; b=2\r\n",
+            "\r\nHost: 127.0.0.1:" + originPort + "\r\n")
+        .doesNotContainIgnoringCase("keep-alive").doesNotContainIgnoringCase("\r\nTE:")
+        .doesNotContainIgnoringCase("X-Hop").doesNotContainIgnoringCase("expect")
+        .doesNotContain("client.example");
+  }
+
   private static String get(String path) throws Exception {
     return RawHttp.exchange(port, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   }

@@ -1,6 +1,7 @@
 package io.xgate.gateway.proxy;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.AsciiString;
 import io.vertx.core.Completable;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -37,7 +38,9 @@ import io.xgate.spi.Peer;
 import io.xgate.spi.Selection;
 import java.net.ConnectException;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
@@ -355,15 +358,27 @@ public final class ProxyRequest {
     });
   }
 
+  /** A client's request header the origin gets: all but the hop-by-hop ones, {@code Host} and {@code Expect}. */
+  private static void copyRequestHeader(CharSequence name, CharSequence value, String connection, MultiMap out) {
+    if (!(ResponseHeaders.isHopByHop(name) || AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.HOST)
+        || AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.EXPECT)
+        || (connection != null && ResponseHeaders.connectionLists(connection, name)))) {
+      out.add(name, value);
+    }
+  }
+
   private void copyRequestHeaders(MultiMap headers) {
     MultiMap in = request.headers();
     String connection = in.get(HttpHeaders.CONNECTION);
-    in.forEach((name, value) -> {
-      if (!(ResponseHeaders.isHopByHop(name) || name.equalsIgnoreCase("host") || name.equalsIgnoreCase("expect")
-          || (connection != null && ResponseHeaders.connectionLists(connection, name)))) {
-        headers.add(name, value);
+    if (in instanceof io.netty.handler.codec.http.HttpHeaders decoded) {
+      // Vert.x's map: its entries as decoded, the names as Netty's AsciiString (a String for each would be a copy)
+      for (Iterator<Map.Entry<CharSequence, CharSequence>> it = decoded.iteratorCharSequence(); it.hasNext(); ) {
+        Map.Entry<CharSequence, CharSequence> h = it.next();
+        copyRequestHeader(h.getKey(), h.getValue(), connection, headers);
       }
-    });
+    } else {
+      in.forEach((name, value) -> copyRequestHeader(name, value, connection, headers));
+    }
     headers.set(HeaderNames.HOST, vars.proxyHost);
     boolean connectionSet = false;
     for (HeaderValue h : settings.proxySetHeaders()) {

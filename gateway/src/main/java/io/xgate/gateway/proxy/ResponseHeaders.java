@@ -1,5 +1,6 @@
 package io.xgate.gateway.proxy;
 
+import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
 import io.xgate.gateway.config.HeaderValue;
 import io.xgate.gateway.config.ProxySettings;
@@ -28,7 +29,7 @@ public final class ResponseHeaders {
   }
 
   /** Whether the header {@code name} (any case) is hop-by-hop. */
-  static boolean isHopByHop(String name) {
+  static boolean isHopByHop(CharSequence name) {
     return HOP_BY_HOP.contains(name);
   }
 
@@ -96,12 +97,12 @@ public final class ResponseHeaders {
       }
     }
 
-    boolean contains(String name) {
+    boolean contains(CharSequence name) {
       int length = name.length();
       String[] bucket = length < byLength.length ? byLength[length] : null;
       if (bucket != null) {
         for (String n : bucket) {
-          if (n.regionMatches(true, 0, name, 0, length)) {
+          if (AsciiString.regionMatches(n, true, 0, name, 0, length)) {
             return true;
           }
         }
@@ -114,7 +115,7 @@ public final class ResponseHeaders {
    * Whether the {@code Connection} header value {@code connection} lists {@code name} (any case) among its
    * comma-separated tokens: such a header is hop-by-hop for this message (RFC 9110 §7.6.1).
    */
-  static boolean connectionLists(String connection, String name) {
+  static boolean connectionLists(String connection, CharSequence name) {
     int n = connection.length();
     for (int start = 0; start < n; ) {
       int comma = connection.indexOf(',', start);
@@ -127,7 +128,7 @@ public final class ResponseHeaders {
       while (to > from && connection.charAt(to - 1) <= ' ') {
         to--;
       }
-      if (to - from == name.length() && connection.regionMatches(true, from, name, 0, to - from)) {
+      if (to - from == name.length() && AsciiString.regionMatches(connection, true, from, name, 0, to - from)) {
         return true;
       }
       start = end + 1;
