@@ -30,6 +30,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The request-header rules nginx 1.22 applies before a request goes anywhere ({@code ngx_http_process_request_header}
@@ -102,10 +104,21 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
 
   private final int maxHeaderLine;
   private boolean responseUnderWay;
+  /** nginx's {@code keepalive_timeout} of the listener's default server, in nanoseconds; 0: none. */
+  private final long keepaliveNanos;
+  /** Requests read whose final response has not been written in full yet (more than one when pipelined). */
+  private int requestsOpen;
+  /** Whether the response under way is a final one (not a 100 Continue, whose end is not a response's end). */
+  private boolean finalResponse;
+  /** After a 101 the connection is a tunnel: no keep-alive timeout. */
+  private boolean upgraded;
+  private long idleSinceNanos;
+  private ScheduledFuture<?> keepaliveTimer;
 
-  private EdgeRequestDecoder(HttpServerOptions options, int maxHeaderLine) {
+  private EdgeRequestDecoder(HttpServerOptions options, int maxHeaderLine, long keepaliveMs) {
     super(options);
     this.maxHeaderLine = maxHeaderLine;
+    this.keepaliveNanos = keepaliveMs * 1_000_000;
   }
 
   /**
@@ -117,15 +130,19 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     return options.setMaxInitialLineLength(line).setMaxHeaderSize(line * number);
   }
 
-  /** Puts this decoder in place of Vert.x's in a new connection's pipeline (before anything was read). */
-  static void install(HttpConnection connection, HttpServerOptions options) {
+  /**
+   * Puts this decoder in place of Vert.x's in a new connection's pipeline (before anything was read). A connection
+   * that has no request open for {@code keepaliveMs} (nginx's {@code keepalive_timeout}; 0: none) after its last
+   * response is closed.
+   */
+  static void install(HttpConnection connection, HttpServerOptions options, long keepaliveMs) {
     if (!(connection instanceof ConnectionBase base)) {
       return;
     }
     Channel ch = base.channel();
     ChannelHandler current = ch.pipeline().get("httpDecoder");
     if (current instanceof VertxHttpRequestDecoder && !(current instanceof EdgeRequestDecoder)) {
-      EdgeRequestDecoder decoder = new EdgeRequestDecoder(options, options.getMaxInitialLineLength());
+      EdgeRequestDecoder decoder = new EdgeRequestDecoder(options, options.getMaxInitialLineLength(), keepaliveMs);
       ch.pipeline().replace("httpDecoder", "httpDecoder", decoder);
       ch.pipeline().addBefore("handler", "edgeResponseTracker", decoder.new ResponseTracker());
     }
@@ -148,6 +165,8 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
         if (status >= 200) {
           responseUnderWay = true;
         }
+        finalResponse = status >= 200;
+        upgraded |= status == 101;
         if (status >= 200 || status == 101) {   // not on 100 Continue, which nginx writes as a bare status line
           HttpHeaders headers = r.headers();
           if (!headers.contains(HttpHeaderNames.DATE)) {
@@ -162,9 +181,55 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
       }
       if (msg instanceof LastHttpContent) {
         responseUnderWay = false;
+        if (finalResponse) {
+          finalResponse = false;
+          responseEnded(ctx);
+        }
       }
       super.write(ctx, msg, promise);
     }
+  }
+
+  // ------------------------------------------------------------------ keepalive_timeout
+
+  /**
+   * A final response was written in full: with no other request open the connection is idle from now, and the
+   * keep-alive timer (armed once, re-armed only when it fires) closes it if it stays idle.
+   */
+  private void responseEnded(ChannelHandlerContext ctx) {
+    if (requestsOpen > 0) {
+      requestsOpen--;
+    }
+    if (requestsOpen > 0 || keepaliveNanos == 0 || upgraded) {
+      return;
+    }
+    idleSinceNanos = EventTime.nanos();
+    if (keepaliveTimer == null) {
+      keepaliveTimer = ctx.executor().schedule(() -> keepaliveTimerFired(ctx), keepaliveNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void keepaliveTimerFired(ChannelHandlerContext ctx) {
+    keepaliveTimer = null;
+    if (requestsOpen > 0 || upgraded || !ctx.channel().isActive()) {
+      return;   // re-armed when the connection is idle again
+    }
+    long idle = System.nanoTime() - idleSinceNanos;
+    if (idle >= keepaliveNanos) {
+      ctx.close();
+    } else {
+      keepaliveTimer = ctx.executor().schedule(() -> keepaliveTimerFired(ctx), keepaliveNanos - idle,
+          TimeUnit.NANOSECONDS);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    if (keepaliveTimer != null) {
+      keepaliveTimer.cancel(false);
+      keepaliveTimer = null;
+    }
+    super.channelInactive(ctx);
   }
 
   @Override
@@ -178,6 +243,9 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
     EventTime event = EventTime.begin();
     try {
+      if (requestsOpen == 0) {
+        idleSinceNanos = EventTime.nanos();   // the next request's first bytes: no longer idle for keepalive_timeout
+      }
       super.channelRead(ctx, msg);
     } finally {
       event.end();
@@ -191,6 +259,7 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     for (int i = from; i < out.size(); i++) {
       Object msg = out.get(i);
       if (msg instanceof HttpRequest request) {
+        requestsOpen++;
         if (request.decoderResult().isSuccess()) {
           check(request);
         }

@@ -163,7 +163,7 @@ public final class ServerVerticle extends VerticleBase {
         .setHttp2ClearTextEnabled(false);   // as nginx: an HTTP/1.1 listener ignores "Upgrade: h2c"
     EdgeRequestDecoder.limits(options, s.largeHeaderBuffers(), s.largeHeaderBufferSize());
     return vertx.createHttpServer(options).requestHandler(requests)
-        .connectionHandler(conn -> EdgeRequestDecoder.install(conn, options))
+        .connectionHandler(conn -> EdgeRequestDecoder.install(conn, options, s.keepaliveTimeoutMs()))
         .invalidRequestHandler(invalidRequests);
   }
 
