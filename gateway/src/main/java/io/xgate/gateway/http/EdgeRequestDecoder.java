@@ -51,6 +51,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>an invalid chunk size: 400, written here (Vert.x would only close the connection), unless a response is
  *       under way already; either way the connection is closed.</li>
  * </ul>
+ * Being in every client connection's pipeline, it also keeps nginx's {@code keepalive_timeout} for it (a kept
+ * connection with no request open closes that long after its last response) and brackets each read as one
+ * {@link EventTime} event.
  */
 final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
 
