@@ -76,6 +76,30 @@ class ConfigChangeReloadTest {
     awaitBody(port, "two");
   }
 
+  @Test
+  void aReloadsClientHeaderTimeoutAndHeaderBuffersApplyToTheConnectionsAfterIt() throws Exception {
+    int port = freePort();
+    Path conf = temp.resolve("xgate.conf");
+    String config = "error_log " + temp.resolve("error.log") + " info;\n"
+        + "http {\n access_log off;\n client_header_timeout 30s;\n large_client_header_buffers 4 8k;\n"
+        + " server { listen 127.0.0.1:" + port + "; location / { return 200 \"one\"; } }\n}\n";
+    Files.writeString(conf, config);
+    gateway = Gateway.start(conf, temp).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    String longLine = "GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + "v".repeat(2000) + "\r\nConnection: close\r\n\r\n";
+    assertThat(RawHttp.exchange(port, longLine)).startsWith("HTTP/1.1 200 OK\r\n");
+
+    Files.writeString(conf, config.replace("30s", "1s").replace("4 8k", "4 1k"));
+    gateway.reload().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    assertThat(RawHttp.exchange(port, longLine)).startsWith("HTTP/1.1 400 Bad Request\r\n");
+    try (java.net.Socket quiet = new java.net.Socket("127.0.0.1", port)) {
+      quiet.setSoTimeout(8000);
+      long start = System.nanoTime();
+      assertThat(quiet.getInputStream().read()).isEqualTo(-1);   // client_header_timeout 1s, not 30s
+      assertThat((System.nanoTime() - start) / 1_000_000).isBetween(700L, 4000L);
+    }
+  }
+
   private static boolean listening(int port) {
     try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
       return true;

@@ -58,8 +58,7 @@ public final class ConfigLoader {
       "if", "set", "try_files", "error_page", "allow", "deny", "limit_req", "limit_req_zone", "limit_conn",
       "limit_conn_zone", "ssl_certificate", "ssl_certificate_key", "ssl_protocols", "ssl_ciphers", "user",
       "worker_rlimit_nofile", "multi_accept", "use", "accept_mutex", "fastcgi_temp_path", "uwsgi_temp_path",
-      "scgi_temp_path", "resolver", "resolver_timeout", "client_header_timeout", "client_body_timeout",
-      "send_timeout", "reset_timedout_connection", "daemon", "master_process", "include_if_exists",
+      "scgi_temp_path", "resolver", "resolver_timeout", "reset_timedout_connection", "daemon", "master_process", "include_if_exists",
       "dyups_interface", "sticky", "ntlm",
       "proxy_ssl_verify", "proxy_ssl_server_name", "http2", "listen_backlog", "stream", "mail");
 
@@ -248,6 +247,12 @@ public final class ConfigLoader {
       s.largeHeaderBufferSize = size;
     });
 
+    define("client_header_timeout", EnumSet.of(Ctx.HTTP, Ctx.SERVER), 1, 1, false, (n, t) -> {
+      ProxySettings s = settingsOf(t);
+      duplicate(n, s.clientHeaderTimeoutMs);
+      s.clientHeaderTimeoutMs = time(n, n.arg(0));
+    });
+
     // ---- server
     define("listen", EnumSet.of(Ctx.SERVER), 1, Integer.MAX_VALUE, false, (n, t) -> listen(n, (ServerConfig) t));
     define("server_name", EnumSet.of(Ctx.SERVER), 1, Integer.MAX_VALUE, false,
@@ -323,6 +328,9 @@ public final class ConfigLoader {
     setting("proxy_connect_timeout", s -> s.connectTimeoutMs, (s, v) -> s.connectTimeoutMs = v, n -> time(n, n.arg(0)));
     setting("proxy_read_timeout", s -> s.readTimeoutMs, (s, v) -> s.readTimeoutMs = v, n -> time(n, n.arg(0)));
     setting("proxy_send_timeout", s -> s.sendTimeoutMs, (s, v) -> s.sendTimeoutMs = v, n -> time(n, n.arg(0)));
+    setting("client_body_timeout", s -> s.clientBodyTimeoutMs, (s, v) -> s.clientBodyTimeoutMs = v,
+        n -> time(n, n.arg(0)));
+    setting("send_timeout", s -> s.clientSendTimeoutMs, (s, v) -> s.clientSendTimeoutMs = v, n -> time(n, n.arg(0)));
     define("proxy_http_version", HSL, 1, 1, false, (n, t) -> {
       ProxySettings s = settingsOf(t);
       duplicate(n, s.httpVersion);

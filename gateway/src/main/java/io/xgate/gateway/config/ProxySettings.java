@@ -29,6 +29,9 @@ public final class ProxySettings {
   Boolean proxyBuffering;
   Long keepaliveTimeoutMs;
   Long keepaliveRequests;
+  Long clientHeaderTimeoutMs;
+  Long clientBodyTimeoutMs;
+  Long clientSendTimeoutMs;
   Long leaseTimeoutMs;
   Boolean requestBuffering;
   Long clientBodyBufferSize;
@@ -69,6 +72,9 @@ public final class ProxySettings {
     s.clientMaxBodySize = 1024L * 1024;
     s.keepaliveTimeoutMs = 75_000L;
     s.keepaliveRequests = 1000L;
+    s.clientHeaderTimeoutMs = 60_000L;
+    s.clientBodyTimeoutMs = 60_000L;
+    s.clientSendTimeoutMs = 60_000L;
     s.leaseTimeoutMs = 60_000L;
     s.requestBuffering = Boolean.TRUE;
     s.clientBodyBufferSize = 16L * 1024;
@@ -106,6 +112,9 @@ public final class ProxySettings {
     s.proxyBuffering = proxyBuffering != null ? proxyBuffering : parent.proxyBuffering;
     s.keepaliveTimeoutMs = keepaliveTimeoutMs != null ? keepaliveTimeoutMs : parent.keepaliveTimeoutMs;
     s.keepaliveRequests = keepaliveRequests != null ? keepaliveRequests : parent.keepaliveRequests;
+    s.clientHeaderTimeoutMs = clientHeaderTimeoutMs != null ? clientHeaderTimeoutMs : parent.clientHeaderTimeoutMs;
+    s.clientBodyTimeoutMs = clientBodyTimeoutMs != null ? clientBodyTimeoutMs : parent.clientBodyTimeoutMs;
+    s.clientSendTimeoutMs = clientSendTimeoutMs != null ? clientSendTimeoutMs : parent.clientSendTimeoutMs;
     s.leaseTimeoutMs = leaseTimeoutMs != null ? leaseTimeoutMs : parent.leaseTimeoutMs;
     s.requestBuffering = requestBuffering != null ? requestBuffering : parent.requestBuffering;
     s.clientBodyBufferSize = clientBodyBufferSize != null ? clientBodyBufferSize : parent.clientBodyBufferSize;
@@ -159,14 +168,17 @@ public final class ProxySettings {
     return nextUpstreamTimeoutMs;
   }
 
+  /** {@code proxy_connect_timeout}. */
   public long connectTimeoutMs() {
     return connectTimeoutMs;
   }
 
+  /** {@code proxy_read_timeout}: the origin's silence allowed while its response is read. */
   public long readTimeoutMs() {
     return readTimeoutMs;
   }
 
+  /** {@code proxy_send_timeout}: the origin's stall allowed while the request is sent to it. */
   public long sendTimeoutMs() {
     return sendTimeoutMs;
   }
@@ -209,7 +221,6 @@ public final class ProxySettings {
     return clientMaxBodySize;
   }
 
-  /** Client-side {@code keepalive_timeout}; 0 disables client keep-alive. */
   /**
    * {@code upstream_by_bgn_lease_timeout}: how long an {@code upstream_by_bgn} lease stays open unreported before
    * it is closed as a request that did not fail.
@@ -244,8 +255,27 @@ public final class ProxySettings {
     return pluginDirectives.get(name);
   }
 
+  /** Client-side {@code keepalive_timeout}; 0 disables client keep-alive. */
   public long keepaliveTimeoutMs() {
     return keepaliveTimeoutMs;
+  }
+
+  /**
+   * {@code client_header_timeout} (http and server levels): how long a client may take to send a request's whole
+   * header, from its connection's start for the first request and from a later request's first bytes.
+   */
+  public long clientHeaderTimeoutMs() {
+    return clientHeaderTimeoutMs;
+  }
+
+  /** {@code client_body_timeout}: the client's silence allowed while its request body is read. */
+  public long clientBodyTimeoutMs() {
+    return clientBodyTimeoutMs;
+  }
+
+  /** {@code send_timeout}: how long a client may take no bytes of its response while some wait for it. */
+  public long clientSendTimeoutMs() {
+    return clientSendTimeoutMs;
   }
 
   /** Client-side {@code keepalive_requests}. */

@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
@@ -19,12 +20,14 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.impl.VertxHttpRequestDecoder;
 import io.vertx.core.net.impl.ConnectionBase;
+import io.xgate.gateway.config.ProxySettings;
 import io.xgate.gateway.proxy.ErrorPages;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
@@ -51,9 +54,18 @@ import java.util.concurrent.TimeUnit;
  *   <li>an invalid chunk size: 400, written here (Vert.x would only close the connection), unless a response is
  *       under way already; either way the connection is closed.</li>
  * </ul>
- * Being in every client connection's pipeline, it also keeps nginx's {@code keepalive_timeout} for it (a kept
- * connection with no request open closes that long after its last response) and brackets each read as one
- * {@link EventTime} event.
+ * Being in every client connection's pipeline, it also keeps the client's timeouts as nginx does, with one timer:
+ * <ul>
+ *   <li>{@code client_header_timeout}: a request's head must be complete that long after the connection's start
+ *       (the first request) or after its first bytes (later ones); else the connection is closed without a
+ *       response;</li>
+ *   <li>{@code send_timeout}: while bytes of a response wait for the client, it must take some within that time
+ *       (looked at every half of it: a client that takes nothing is closed between 1 and 1.5 times it);</li>
+ *   <li>{@code keepalive_timeout}: a kept connection with no request open closes that long after its last
+ *       response was taken.</li>
+ * </ul>
+ * ({@code client_body_timeout} belongs to whoever reads the body, which may pause the reading: the proxy.)
+ * It brackets each read as one {@link EventTime} event.
  */
 final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
 
@@ -105,23 +117,63 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     return false;
   }
 
+  private static final AttributeKey<EdgeRequestDecoder> OF_CHANNEL = AttributeKey.valueOf("xgate.edgeRequestDecoder");
+  /** A time that is none (a deadline not running). */
+  private static final long NONE = Long.MIN_VALUE;
+
   private final int maxHeaderLine;
   private boolean responseUnderWay;
-  /** nginx's {@code keepalive_timeout} of the listener's default server, in nanoseconds; 0: none. */
-  private final long keepaliveNanos;
+  private ChannelHandlerContext ctx;
+
+  // the client's timeouts, in nanoseconds
+  /** {@code client_header_timeout} of the listener's default server (as nginx: the connection's). */
+  private final long headerNanos;
+  /** {@code keepalive_timeout} of the current request's location (0: none), the default server's before one. */
+  private long keepaliveNanos;
+  /** {@code send_timeout} of the current request's location, the default server's before one. */
+  private long sendNanos;
+
   /** Requests read whose final response has not been written in full yet (more than one when pipelined). */
   private int requestsOpen;
   /** Whether the response under way is a final one (not a 100 Continue, whose end is not a response's end). */
   private boolean finalResponse;
-  /** After a 101 the connection is a tunnel: no keep-alive timeout. */
+  /** After a 101 the connection is a tunnel: none of the client's timeouts. */
   private boolean upgraded;
+  /** Whether the next bytes the client sends start a request's head (none is read, or the last one's body is). */
+  private boolean betweenRequests = true;
+  /** When the head being read started (the connection's start, for the first); {@link #NONE}: none is. */
+  private long headStartNanos;
+  /** When the last final response was written in full. */
   private long idleSinceNanos;
-  private ScheduledFuture<?> keepaliveTimer;
+  /** Since when bytes wait for the client that it has not been seen taking; {@link #NONE}: none wait. */
+  private long sendStallNanos = NONE;
+  /** What the outbound buffer held when the client was last seen taking bytes. */
+  private Object stallMessage;
+  private long stallProgress;
+  private long stallPending;
+  /** The one timer of the client's timeouts, and when it is due. */
+  private ScheduledFuture<?> timer;
+  private long timerDueNanos;
+  /** Whether the connection was closed by one of the client's timeouts. */
+  private boolean timedOut;
 
-  private EdgeRequestDecoder(HttpServerOptions options, int maxHeaderLine, long keepaliveMs) {
+  private EdgeRequestDecoder(HttpServerOptions options, int maxHeaderLine, ClientTimeouts timeouts) {
     super(options);
     this.maxHeaderLine = maxHeaderLine;
-    this.keepaliveNanos = keepaliveMs * 1_000_000;
+    this.headerNanos = timeouts.headerMs() * 1_000_000;
+    this.keepaliveNanos = timeouts.keepaliveMs() * 1_000_000;
+    this.sendNanos = timeouts.sendMs() * 1_000_000;
+  }
+
+  /**
+   * The client's timeouts a connection starts with: those of its listener's default server (nginx's
+   * {@code client_header_timeout}, {@code keepalive_timeout}, {@code send_timeout}), in milliseconds; a request
+   * brings its location's keep-alive and send timeouts ({@link #requestTimeouts}).
+   */
+  record ClientTimeouts(long headerMs, long keepaliveMs, long sendMs) {
+    static ClientTimeouts of(ProxySettings s) {
+      return new ClientTimeouts(s.clientHeaderTimeoutMs(), s.keepaliveTimeoutMs(), s.clientSendTimeoutMs());
+    }
   }
 
   /**
@@ -134,28 +186,50 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   }
 
   /**
-   * Puts this decoder in place of Vert.x's in a new connection's pipeline (before anything was read). A connection
-   * that has no request open for {@code keepaliveMs} (nginx's {@code keepalive_timeout}; 0: none) after its last
-   * response is closed.
+   * Puts this decoder in place of Vert.x's in a new connection's pipeline (before anything was read), keeping
+   * {@code timeouts} for it.
    */
-  static void install(HttpConnection connection, HttpServerOptions options, long keepaliveMs) {
+  static void install(HttpConnection connection, HttpServerOptions options, ClientTimeouts timeouts) {
     if (!(connection instanceof ConnectionBase base)) {
       return;
     }
     Channel ch = base.channel();
     ChannelHandler current = ch.pipeline().get("httpDecoder");
     if (current instanceof VertxHttpRequestDecoder && !(current instanceof EdgeRequestDecoder)) {
-      EdgeRequestDecoder decoder = new EdgeRequestDecoder(options, options.getMaxInitialLineLength(), keepaliveMs);
+      EdgeRequestDecoder decoder = new EdgeRequestDecoder(options, options.getMaxInitialLineLength(), timeouts);
       ch.pipeline().replace("httpDecoder", "httpDecoder", decoder);
       ch.pipeline().addBefore("handler", "edgeResponseTracker", decoder.new ResponseTracker());
+      ch.attr(OF_CHANNEL).set(decoder);
     }
+  }
+
+  /**
+   * The keep-alive and send timeouts of the location whose {@code settings} answer the request {@code connection}
+   * is serving now (nginx takes both from the request's location).
+   */
+  static void requestTimeouts(HttpConnection connection, ProxySettings settings) {
+    EdgeRequestDecoder decoder = of(connection);
+    if (decoder != null) {
+      decoder.keepaliveNanos = settings.keepaliveTimeoutMs() * 1_000_000;
+      decoder.sendNanos = settings.clientSendTimeoutMs() * 1_000_000;
+    }
+  }
+
+  /** Whether {@code connection} was closed by one of the client's timeouts (header, keep-alive, send). */
+  static boolean timedOut(HttpConnection connection) {
+    EdgeRequestDecoder decoder = of(connection);
+    return decoder != null && decoder.timedOut;
+  }
+
+  private static EdgeRequestDecoder of(HttpConnection connection) {
+    return connection instanceof ConnectionBase base ? base.channel().attr(OF_CHANNEL).get() : null;
   }
 
   /**
    * Sees the responses Vert.x writes, so that the decoder knows whether one is under way, and finishes each head as
    * nginx's header filter writes it: the status line says HTTP/1.1 (Vert.x echoes an HTTP/1.0 request's), a final
    * response (or a 101) without a {@code Date} gets the current one, and the {@code Connection} header Vert.x sets
-   * is named as nginx names it.
+   * is named as nginx names it. Its flushes show when bytes start to wait for the client ({@code send_timeout}).
    */
   private final class ResponseTracker extends ChannelOutboundHandlerAdapter {
     @Override
@@ -186,53 +260,148 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
         responseUnderWay = false;
         if (finalResponse) {
           finalResponse = false;
-          responseEnded(ctx);
+          responseEnded();
         }
       }
       super.write(ctx, msg, promise);
     }
-  }
 
-  // ------------------------------------------------------------------ keepalive_timeout
-
-  /**
-   * A final response was written in full: with no other request open the connection is idle from now, and the
-   * keep-alive timer (armed once, re-armed only when it fires) closes it if it stays idle.
-   */
-  private void responseEnded(ChannelHandlerContext ctx) {
-    if (requestsOpen > 0) {
-      requestsOpen--;
-    }
-    if (requestsOpen > 0 || keepaliveNanos == 0 || upgraded) {
-      return;
-    }
-    idleSinceNanos = EventTime.nanos();
-    if (keepaliveTimer == null) {
-      keepaliveTimer = ctx.executor().schedule(() -> keepaliveTimerFired(ctx), keepaliveNanos, TimeUnit.NANOSECONDS);
+    @Override
+    public void flush(ChannelHandlerContext ctx) throws Exception {
+      super.flush(ctx);
+      if (sendStallNanos == NONE && !upgraded) {
+        ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
+        if (out != null && out.totalPendingWriteBytes() > 0) {   // the socket took less than all: bytes wait
+          sendStallNanos = EventTime.nanos();
+          remember(out);
+          armTimer(sendStallNanos + sendCheckNanos());
+        }
+      }
     }
   }
 
-  private void keepaliveTimerFired(ChannelHandlerContext ctx) {
-    keepaliveTimer = null;
-    if (requestsOpen > 0 || upgraded || !ctx.channel().isActive()) {
-      return;   // re-armed when the connection is idle again
-    }
-    long idle = System.nanoTime() - idleSinceNanos;
-    if (idle >= keepaliveNanos) {
-      ctx.close();
-    } else {
-      keepaliveTimer = ctx.executor().schedule(() -> keepaliveTimerFired(ctx), keepaliveNanos - idle,
-          TimeUnit.NANOSECONDS);
-    }
+  // ------------------------------------------------------------------ the client's timeouts
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+    super.handlerAdded(ctx);
+    this.ctx = ctx;
+    headStartNanos = EventTime.nanos();   // the first request's head is timed from the connection's start
+    armTimer(headStartNanos + headerNanos);
+  }
+
+  @Override
+  protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
+    cancelTimer();   // an upgrade took the connection over (a tunnel has its own timeout)
+    super.handlerRemoved0(ctx);
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-    if (keepaliveTimer != null) {
-      keepaliveTimer.cancel(false);
-      keepaliveTimer = null;
-    }
+    cancelTimer();
     super.channelInactive(ctx);
+  }
+
+  /** A final response was written in full: with no other request open, the connection is idle from now. */
+  private void responseEnded() {
+    if (requestsOpen > 0) {
+      requestsOpen--;
+    }
+    if (requestsOpen == 0 && keepaliveNanos > 0 && !upgraded) {
+      idleSinceNanos = EventTime.nanos();
+      armTimer(idleSinceNanos + keepaliveNanos);
+    }
+  }
+
+  /** How often a client that bytes wait for is looked at: closed between 1 and 1.5 {@code send_timeout} idle. */
+  private long sendCheckNanos() {
+    return Math.max(sendNanos / 2, 1_000_000);
+  }
+
+  /**
+   * Makes the timer fire no later than {@code deadline}. One timer serves all the client's timeouts: it is moved
+   * only to an earlier time, and when it fires it looks at every deadline and is set again for the next.
+   */
+  private void armTimer(long deadline) {
+    if (ctx == null || upgraded) {
+      return;
+    }
+    if (timer != null) {
+      if (timerDueNanos <= deadline) {
+        return;
+      }
+      timer.cancel(false);
+    }
+    timerDueNanos = deadline;
+    timer = ctx.executor().schedule(this::timerFired, Math.max(0, deadline - EventTime.nanos()), TimeUnit.NANOSECONDS);
+  }
+
+  private void cancelTimer() {
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
+  }
+
+  private void timerFired() {
+    timer = null;
+    Channel ch = ctx.channel();
+    if (upgraded || !ch.isActive() || ctx.isRemoved()) {
+      return;
+    }
+    long now = System.nanoTime();
+    long next = Long.MAX_VALUE;
+    if (headStartNanos != NONE) {   // client_header_timeout
+      if (!ch.config().isAutoRead()) {
+        headStartNanos = now;   // not reading now (pipelined requests wait): the client is not the one late
+      } else if (now - headStartNanos >= headerNanos) {
+        timeOut();
+        return;
+      }
+      next = headStartNanos + headerNanos;
+    }
+    ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+    if (out != null && out.totalPendingWriteBytes() > 0) {   // send_timeout
+      if (sendStallNanos == NONE || tookBytes(out)) {
+        sendStallNanos = now;
+        remember(out);
+      } else if (now - sendStallNanos >= sendNanos) {
+        timeOut();
+        return;
+      }
+      next = Math.min(next, Math.min(sendStallNanos + sendNanos, now + sendCheckNanos()));
+      idleSinceNanos = now;   // kept alive only once the client took its response
+    } else {
+      sendStallNanos = NONE;
+      stallMessage = null;
+      if (requestsOpen == 0 && headStartNanos == NONE && keepaliveNanos > 0) {   // keepalive_timeout
+        if (now - idleSinceNanos >= keepaliveNanos) {
+          ctx.close();   // nginx closes an idle kept connection without a word, and without counting a timeout
+          return;
+        }
+        next = Math.min(next, idleSinceNanos + keepaliveNanos);
+      }
+    }
+    if (next != Long.MAX_VALUE) {
+      armTimer(next);
+    }
+  }
+
+  private void timeOut() {
+    timedOut = true;
+    ctx.close();
+  }
+
+  private void remember(ChannelOutboundBuffer out) {
+    stallMessage = out.current();
+    stallProgress = out.currentProgress();
+    stallPending = out.totalPendingWriteBytes();
+  }
+
+  /** Whether the client took bytes since {@link #remember}: what Netty's idle handler calls output changed. */
+  private boolean tookBytes(ChannelOutboundBuffer out) {
+    return out.current() != stallMessage || out.currentProgress() != stallProgress
+        || out.totalPendingWriteBytes() != stallPending;
   }
 
   @Override
@@ -246,10 +415,16 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
     EventTime event = EventTime.begin();
     try {
-      if (requestsOpen == 0) {
-        idleSinceNanos = EventTime.nanos();   // the next request's first bytes: no longer idle for keepalive_timeout
+      if (betweenRequests && headStartNanos == NONE) {
+        headStartNanos = EventTime.nanos();   // a head's first bytes: client_header_timeout from now
       }
       super.channelRead(ctx, msg);
+      if (betweenRequests && headStartNanos == NONE && internalBuffer().isReadable()) {
+        headStartNanos = EventTime.nanos();   // a pipelined request's head began in these bytes
+      }
+      if (headStartNanos != NONE) {
+        armTimer(headStartNanos + headerNanos);   // the head is not complete yet
+      }
     } finally {
       event.end();
     }
@@ -263,6 +438,8 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
       Object msg = out.get(i);
       if (msg instanceof HttpRequest request) {
         requestsOpen++;
+        betweenRequests = false;
+        headStartNanos = NONE;
         if (request.decoderResult().isSuccess()) {
           check(request);
         }
@@ -273,6 +450,8 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
         ReferenceCountUtil.release(content);
         badBody(ctx);
         return;
+      } else if (msg instanceof LastHttpContent) {
+        betweenRequests = true;   // the request's last bytes: the next ones start the next request
       }
     }
   }

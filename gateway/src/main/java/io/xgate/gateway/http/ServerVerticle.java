@@ -90,7 +90,7 @@ public final class ServerVerticle extends VerticleBase {
     Generation served = generations.get();
     warmUpLogFormats = served == null ? List.of() : List.copyOf(served.config().logFormats());
     return WarmUp.run(vertx, providers, served == null ? null : served.config(),
-        requests -> createListener(ProxySettings.DEFAULTS, requests, req -> req.connection().close()),
+        requests -> createListener(() -> ProxySettings.DEFAULTS, requests, req -> req.connection().close()),
         (req, warm) -> handle(req, warm, WarmUp.listenKey(warm)))
         .onComplete(x -> {
           warmUpLogFormats = List.of();
@@ -124,7 +124,7 @@ public final class ServerVerticle extends VerticleBase {
       if (!servers.containsKey(e.getKey())) {
         Listen l = e.getValue();
         String key = e.getKey();
-        HttpServer server = createListener(generation.hosts(key).select(null).server().settings(),
+        HttpServer server = createListener(() -> defaultServerSettings(key),
             req -> handle(req, key), req -> rejectInvalid(req, key));
         servers.put(key, server);
         pending.add(server.listen(l.port(), l.host()).onSuccess(bound -> {
@@ -147,15 +147,25 @@ public final class ServerVerticle extends VerticleBase {
   }
 
   /**
-   * A listener as a {@code listen} directive gets one, for a server with the settings {@code s} (the warm-up's
-   * listener is made here too, so that it runs the same connection code as a real one).
+   * The settings of the default server of the listener {@code listenKey} in the current generation: what a new
+   * connection to it is served with (a reload's new values apply to the connections after it).
    */
-  private HttpServer createListener(ProxySettings s, Handler<HttpServerRequest> requests,
+  private ProxySettings defaultServerSettings(String listenKey) {
+    Generation g = generations.get();
+    VirtualHosts hosts = g == null ? null : g.hosts(listenKey);
+    return hosts == null ? ProxySettings.DEFAULTS : hosts.select(null).server().settings();
+  }
+
+  /**
+   * A listener as a {@code listen} directive gets one; {@code defaultServer} gives the settings of its default
+   * server when a connection comes (the warm-up's listener is made here too, so that it runs the same connection
+   * code as a real one).
+   */
+  private HttpServer createListener(Supplier<ProxySettings> defaultServer, Handler<HttpServerRequest> requests,
       Handler<HttpServerRequest> invalidRequests) {
+    ProxySettings s = defaultServer.get();
     HttpServerOptions options = new HttpServerOptions()
         .setTcpNoDelay(true)
-        .setIdleTimeout(idleTimeoutSeconds(s))
-        .setIdleTimeoutUnit(TimeUnit.SECONDS)
         .setCompressionSupported(false)
         // upgrades are relayed as bytes (UpgradeTunnel): no WebSocket extension handler in every connection's path
         .setPerFrameWebSocketCompressionSupported(false)
@@ -163,7 +173,16 @@ public final class ServerVerticle extends VerticleBase {
         .setHttp2ClearTextEnabled(false);   // as nginx: an HTTP/1.1 listener ignores "Upgrade: h2c"
     EdgeRequestDecoder.limits(options, s.largeHeaderBuffers(), s.largeHeaderBufferSize());
     return vertx.createHttpServer(options).requestHandler(requests)
-        .connectionHandler(conn -> EdgeRequestDecoder.install(conn, options, s.keepaliveTimeoutMs()))
+        .connectionHandler(conn -> {
+          ProxySettings now = defaultServer.get();
+          HttpServerOptions decoding = options;
+          if (now.largeHeaderBuffers() != s.largeHeaderBuffers()
+              || now.largeHeaderBufferSize() != s.largeHeaderBufferSize()) {   // a reload changed them
+            decoding = EdgeRequestDecoder.limits(new HttpServerOptions(options), now.largeHeaderBuffers(),
+                now.largeHeaderBufferSize());
+          }
+          EdgeRequestDecoder.install(conn, decoding, EdgeRequestDecoder.ClientTimeouts.of(now));
+        })
         .invalidRequestHandler(invalidRequests);
   }
 
@@ -172,12 +191,6 @@ public final class ServerVerticle extends VerticleBase {
     io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
     context.runOnContext(x -> apply(generation).onComplete(done));
     return done.future();
-  }
-
-  private static int idleTimeoutSeconds(ProxySettings s) {
-    // Vert.x's idle timeout also runs while a request waits on its origin, so it may never undercut those waits
-    long ms = Math.max(s.keepaliveTimeoutMs(), Math.max(s.readTimeoutMs(), s.connectTimeoutMs()) + 1000);
-    return (int) Math.max(1, (ms + 999) / 1000);
   }
 
   private void handle(HttpServerRequest req, String listenKey) {
@@ -194,16 +207,19 @@ public final class ServerVerticle extends VerticleBase {
     VirtualHosts.Host host = only != null ? only : hosts.select(hostOf(req));
     String uri = UriNormalizer.normalize(req.path());
     if (uri == null) {
+      EdgeRequestDecoder.requestTimeouts(req.connection(), host.server().settings());
       plainStatus(req, 400, host.server().settings(), new RequestVariables(req, host.name(), "/"), g);
       return;
     }
     RequestVariables vars = new RequestVariables(req, host.name(), uri, g.config().maps());
     LocationConfig loc = host.router().match(uri);
     if (loc == null) {
+      EdgeRequestDecoder.requestTimeouts(req.connection(), host.server().settings());
       plainStatus(req, 404, host.server().settings(), vars, g);
       return;
     }
     ProxySettings s = loc.settings();
+    EdgeRequestDecoder.requestTimeouts(req.connection(), s);
     if (s.keepaliveTimeoutMs() == 0 || EdgeRequestDecoder.asksToClose(req)) {
       req.response().headers().set(HeaderNames.CONNECTION, "close");
       req.response().endHandler(v -> req.connection().close());   // Vert.x keeps it open unless told exactly
@@ -238,7 +254,12 @@ public final class ServerVerticle extends VerticleBase {
     }
     ProxyPass pass = loc.proxyPass();
     Upstream upstream = g.upstreams().get(pass.upstream() != null ? pass.upstream() : pass.proxyHost());
-    new ProxyRequest(vertx, req, vars, loc, upstream, origins(upstream), v -> log(g, loc.settings(), v))
+    new ProxyRequest(vertx, req, vars, loc, upstream, origins(upstream), v -> {
+      if (v.status() == 499 && EdgeRequestDecoder.timedOut(req.connection())) {
+        v.status(408);   // closed by one of the client's timeouts, not by the client: nginx's 408
+      }
+      log(g, loc.settings(), v);
+    })
         .upgradeClient(upgradeClient()).errors(errorLog::error).start();
   }
 

@@ -78,6 +78,8 @@ public final class ProxyRequest {
   private final ContextInternal context;
   private HttpClient upgradeClient;
   private RequestBody body;
+  /** The client's body as read under client_body_timeout; null for a request without one. */
+  private ClientBodyStream clientBody;
   private ResponseBuffer responseBuffer;
   private java.util.function.Consumer<String> errors = message -> { };
 
@@ -169,8 +171,11 @@ public final class ProxyRequest {
         && request.version() == HttpVersion.HTTP_1_1) {
       response.writeContinue();   // as nginx, once it starts reading the body (the origin never sees the Expect)
     }
+    if (hasBody) {
+      clientBody = new ClientBodyStream(vertx, request, settings.clientBodyTimeoutMs(), this::clientBodyTimedOut);
+    }
     if (hasBody && settings.requestBuffering()) {
-      RequestBody.read(vertx, request, settings.clientBodyBufferSize(), settings.clientMaxBodySize(),
+      RequestBody.read(vertx, clientBody, settings.clientBodyBufferSize(), settings.clientMaxBodySize(),
           Path.of(settings.clientBodyTempPath())).onComplete(ar -> {
             if (ar.succeeded()) {
               body = ar.result();
@@ -296,7 +301,7 @@ public final class ProxyRequest {
       body.send(out, headRead);   // kept: a retry sends it again
     } else if (hasBody) {
       bodyConsumed = true;
-      out.send(request, headRead);
+      out.send(clientBody, headRead);
     } else {
       out.send(headRead);
     }
@@ -878,6 +883,18 @@ public final class ProxyRequest {
     finalizeRequest();
   }
 
+  /**
+   * The client sent no body bytes for {@code client_body_timeout} while they were wanted: as nginx, 408 in the
+   * log, no response, the connection closed (and with it the origin's request, if one was sent).
+   */
+  private void clientBodyTimedOut() {
+    if (finalized || clientGone) {
+      return;
+    }
+    vars.status(408);
+    closeClient();
+  }
+
   private void closeClient() {
     try {
       request.connection().close();
@@ -922,6 +939,9 @@ public final class ProxyRequest {
       return;
     }
     finalized = true;
+    if (clientBody != null) {
+      clientBody.stop();
+    }
     discardBody();
     completion.accept(vars);
   }

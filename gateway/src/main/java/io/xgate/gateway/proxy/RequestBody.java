@@ -7,7 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
-import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.streams.ReadStream;
 import io.xgate.gateway.origin.OriginExchange;
 import io.xgate.gateway.origin.OriginResponse;
 import java.nio.file.Path;
@@ -40,13 +40,13 @@ public final class RequestBody {
   }
 
   /**
-   * Reads {@code request}'s body (the request must be paused; this resumes it).
+   * Reads a request's body from {@code request} (paused; this resumes it).
    *
    * @param memoryLimit bytes kept in memory before spilling to a file
    * @param maxSize {@code client_max_body_size}, 0 = no limit; beyond it the future fails with {@link TooLarge}
    * @param tempDir where a spilled body goes
    */
-  static Future<RequestBody> read(Vertx vertx, HttpServerRequest request, long memoryLimit, long maxSize,
+  static Future<RequestBody> read(Vertx vertx, ReadStream<Buffer> request, long memoryLimit, long maxSize,
       Path tempDir) {
     RequestBody body = new RequestBody(vertx);
     Promise<RequestBody> done = Promise.promise();

@@ -85,6 +85,28 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theClientsTimeoutsDefaultTo60sAndInheritAtTheLevelsNginxAllows() throws Exception {
+    GatewayConfig c = load("http {\n client_body_timeout 5s;\n" + UPSTREAM
+        + " server {\n  listen 127.0.0.1:8080;\n  client_header_timeout 2s;\n  send_timeout 3s;\n"
+        + "  location /a { proxy_pass http://u; }\n"
+        + "  location /b { proxy_pass http://u; send_timeout 500ms; client_body_timeout 1s; }\n }\n"
+        + " server { listen 127.0.0.1:8081; location / { proxy_pass http://u; } }\n}");
+    ProxySettings a = c.servers().get(0).locations().get(0).settings();
+    ProxySettings b = c.servers().get(0).locations().get(1).settings();
+    ProxySettings other = c.servers().get(1).locations().get(0).settings();
+    assertThat(c.servers().get(0).settings().clientHeaderTimeoutMs()).isEqualTo(2000);
+    assertThat(a.clientSendTimeoutMs()).isEqualTo(3000);
+    assertThat(a.clientBodyTimeoutMs()).isEqualTo(5000);
+    assertThat(b.clientSendTimeoutMs()).isEqualTo(500);
+    assertThat(b.clientBodyTimeoutMs()).isEqualTo(1000);
+    assertThat(other.clientHeaderTimeoutMs()).isEqualTo(60_000);
+    assertThat(other.clientSendTimeoutMs()).isEqualTo(60_000);
+    assertError("http {\n server {\n  location / {\n   client_header_timeout 1s;\n  }\n }\n}",
+        "\"client_header_timeout\" directive is not allowed here in FILE:4");
+    assertError("http {\n send_timeout 1x;\n}", "\"send_timeout\" directive invalid value in FILE:2");
+  }
+
+  @Test
   void hiddenAndPassedHeaderListsAreInheritedEachOnItsOwn() throws Exception {
     GatewayConfig c = load("http {\n proxy_hide_header X-A;\n proxy_hide_header X-B;\n" + UPSTREAM
         + " server {\n  listen 127.0.0.1:8080;\n"
