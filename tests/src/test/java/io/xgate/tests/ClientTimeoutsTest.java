@@ -48,6 +48,7 @@ class ClientTimeoutsTest {
   private static Gateway gateway;
   private static int port;
   private static int origin;
+  private static int silent;
   private static final AtomicInteger bodiesStarted = new AtomicInteger();
 
   @BeforeAll
@@ -68,15 +69,20 @@ class ClientTimeoutsTest {
         req.response().end("fast");
       }
     }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+    silent = vertx.createHttpServer().requestHandler(req -> { })   // takes requests, never answers
+        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
     port = RawHttp.freePort();
     Path conf = temp.resolve("xgate.conf");
     Files.writeString(conf, "error_log " + temp.resolve("error.log") + " info;\nhttp {\n"
         + " log_format t '$request_uri $status';\n access_log " + temp.resolve("access.log") + " t;\n"
         + " keepalive_timeout 1s; proxy_read_timeout 10s;\n"
         + " client_header_timeout 1s; client_body_timeout 1s; send_timeout 1s;\n"
+        + " upstream silent { server 127.0.0.1:" + silent + "; server 127.0.0.1:" + silent + ";"
+        + " server 127.0.0.1:" + silent + "; }\n"
         + " server { listen 127.0.0.1:" + port + ";\n"
         + "  location / { proxy_pass http://127.0.0.1:" + origin + "; }\n"
         + "  location /kept3 { keepalive_timeout 3s; proxy_pass http://127.0.0.1:" + origin + "; }\n"
+        + "  location /silent { proxy_read_timeout 1s; proxy_next_upstream timeout; proxy_pass http://silent; }\n"
         + "  location /unbuffered { proxy_request_buffering off; proxy_pass http://127.0.0.1:" + origin + "; }\n"
         + " }\n}\n");
     gateway = Gateway.start(conf, temp).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -171,6 +177,17 @@ class ClientTimeoutsTest {
       exchange(client, "/slow", "slow");
       exchange(client, "/c", "fast");
       assertThat(millisUntilClosed(client)).isBetween(700L, 4000L);
+    }
+  }
+
+  @Test
+  void aRequestRetriedOnThreeSilentPeersWaitsForAllOfThemThoughItOutlastsEveryTimeout() throws Exception {
+    try (Socket client = connect()) {
+      long start = System.nanoTime();
+      send(client, "GET /silent HTTP/1.1\r\nHost: x\r\n\r\n");   // three tries, 1 s each: 3 s without a byte
+      byte[] head = client.getInputStream().readNBytes(12);
+      assertThat(new String(head, StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 504");
+      assertThat((System.nanoTime() - start) / 1_000_000).isBetween(2700L, 6000L);
     }
   }
 
