@@ -11,6 +11,7 @@ import io.vertx.core.Completable;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.impl.HttpUtils;
 import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
@@ -18,6 +19,7 @@ import io.vertx.core.streams.ReadStream;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import io.xgate.gateway.http.HeaderNames;
 
 /**
@@ -65,7 +67,9 @@ public final class OriginExchange implements OriginResponse {
   private final HttpMethod method;
   private final String uri;
   private final HttpVersion version;
-  private final HeadersMultiMap requestHeaders = HeadersMultiMap.httpHeaders();
+  /** Checks each header put in {@link #requestHeaders} as Vert.x would, but those the client sent: checked already. */
+  private final ValidateUnlessDecoded validation = new ValidateUnlessDecoded();
+  private final HeadersMultiMap requestHeaders = HeadersMultiMap.httpHeaders(validation);
   private final OriginResponseDecoder.Listener decoded = new Decoded();
   long timeoutNanos;
 
@@ -95,9 +99,33 @@ public final class OriginExchange implements OriginResponse {
 
   // ------------------------------------------------------------------ the request
 
-  /** The request's headers, to fill before it is sent. */
+  /**
+   * The request's headers, to fill before it is sent. What is put in them is checked (a name must be a token, a
+   * value must have no line break), except through {@link #addDecodedHeader}.
+   */
   public MultiMap requestHeaders() {
     return requestHeaders;
+  }
+
+  /**
+   * Adds to {@link #requestHeaders} a header as the client's request decoder gave it, which checked it already
+   * (Netty's decoder refuses what the map's own check would): not checked a second time.
+   */
+  public void addDecodedHeader(CharSequence name, CharSequence value) {
+    validation.decoded = true;
+    requestHeaders.add(name, value);
+    validation.decoded = false;
+  }
+
+  private static final class ValidateUnlessDecoded implements BiConsumer<CharSequence, CharSequence> {
+    boolean decoded;
+
+    @Override
+    public void accept(CharSequence name, CharSequence value) {
+      if (!decoded) {
+        HttpUtils.validateHeader(name, value);
+      }
+    }
   }
 
   /** Sends the request without a body. */

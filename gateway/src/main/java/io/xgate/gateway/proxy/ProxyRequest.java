@@ -280,7 +280,7 @@ public final class ProxyRequest {
 
   private void sendRequest(OriginExchange out) {
     try {
-      copyRequestHeaders(out.requestHeaders());
+      copyRequestHeaders(out.requestHeaders(), out);
     } catch (RuntimeException e) {
       out.reset();
       hookFailed(e);
@@ -339,7 +339,7 @@ public final class ProxyRequest {
       attempt.connectNanos = EventTime.nanos() - attempt.startNanos;
       upgradeRequest = ar.result();
       try {
-        copyRequestHeaders(upgradeRequest.headers());
+        copyRequestHeaders(upgradeRequest.headers(), null);
       } catch (RuntimeException e) {
         upgradeRequest.reset();
         hookFailed(e);
@@ -364,25 +364,40 @@ public final class ProxyRequest {
   }
 
   /** A client's request header the origin gets: all but the hop-by-hop ones, {@code Host} and {@code Expect}. */
-  private static void copyRequestHeader(CharSequence name, CharSequence value, String connection, MultiMap out) {
-    if (!(ResponseHeaders.isHopByHop(name) || AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.HOST)
+  /** Whether the client's header {@code name} goes on to the origin (not hop-by-hop, not replaced by the proxy). */
+  private static boolean passedOn(CharSequence name, String connection) {
+    return !(ResponseHeaders.isHopByHop(name) || AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.HOST)
         || AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.EXPECT)
-        || (connection != null && ResponseHeaders.connectionLists(connection, name)))) {
-      out.add(name, value);
-    }
+        || (connection != null && ResponseHeaders.connectionLists(connection, name)));
   }
 
-  private void copyRequestHeaders(MultiMap headers) {
+  /**
+   * Builds the origin's request headers in {@code headers}: the client's that go on, {@code Host}, the
+   * {@code proxy_set_header} values, {@code Connection}, the body's length, then the balancer's changes. With
+   * {@code exchange} (whose map {@code headers} is), the client's headers are added as decoded, checked once.
+   */
+  private void copyRequestHeaders(MultiMap headers, OriginExchange exchange) {
     MultiMap in = request.headers();
     String connection = in.get(HttpHeaders.CONNECTION);
     if (in instanceof io.netty.handler.codec.http.HttpHeaders decoded) {
-      // Vert.x's map: its entries as decoded, the names as Netty's AsciiString (a String for each would be a copy)
+      // Vert.x's map: its entries as decoded (and checked), the names as Netty's AsciiString (no String copy)
       for (Iterator<Map.Entry<CharSequence, CharSequence>> it = decoded.iteratorCharSequence(); it.hasNext(); ) {
         Map.Entry<CharSequence, CharSequence> h = it.next();
-        copyRequestHeader(h.getKey(), h.getValue(), connection, headers);
+        if (!passedOn(h.getKey(), connection)) {
+          continue;
+        }
+        if (exchange != null) {
+          exchange.addDecodedHeader(h.getKey(), h.getValue());
+        } else {
+          headers.add(h.getKey(), h.getValue());
+        }
       }
     } else {
-      in.forEach((name, value) -> copyRequestHeader(name, value, connection, headers));
+      in.forEach((name, value) -> {
+        if (passedOn(name, connection)) {
+          headers.add(name, value);
+        }
+      });
     }
     headers.set(HeaderNames.HOST, vars.proxyHost);
     boolean connectionSet = false;

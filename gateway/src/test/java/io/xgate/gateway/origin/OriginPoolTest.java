@@ -95,6 +95,24 @@ class OriginPoolTest {
   }
 
   @Test
+  void aRequestsHeadersAreCheckedAsPutExceptTheClientsWhichItsDecoderChecked() throws Exception {
+    OriginPool pool = pool(4, 60_000, 1000);
+    OriginConnection c = acquire(pool);
+    assertThat(onContext(() -> {
+      OriginExchange exchange = c.exchange(context, HttpMethod.GET, "/", HttpVersion.HTTP_1_1, 10_000, 4096);
+      try {
+        exchange.addDecodedHeader("X-From-Client", "v");
+        exchange.requestHeaders().add("X-Injected", "a\r\nX-Evil: 1");   // a plugin's or a variable's mistake
+        return "not checked";
+      } catch (IllegalArgumentException refused) {
+        return "refused, kept " + exchange.requestHeaders().names();
+      } finally {
+        exchange.reset();
+      }
+    })).isEqualTo("refused, kept [X-From-Client]");
+  }
+
+  @Test
   void aConnectionCarriesAtMostKeepaliveRequests() throws Exception {
     OriginPool pool = pool(4, 60_000, 2);
     for (int i = 0; i < 5; i++) {
