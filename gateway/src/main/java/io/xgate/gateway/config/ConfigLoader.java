@@ -54,7 +54,7 @@ public final class ConfigLoader {
       "root", "alias",
       "index", "sendfile",
       "tcp_nopush", "tcp_nodelay", "types", "gzip", "proxy_intercept_errors",
-      "proxy_redirect", "proxy_pass_request_headers", "proxy_pass_request_body", "proxy_cache", "proxy_cache_path", "proxy_cache_valid", "proxy_cache_key", "rewrite",
+      "proxy_pass_request_headers", "proxy_pass_request_body", "proxy_cache", "proxy_cache_path", "proxy_cache_valid", "proxy_cache_key", "rewrite",
       "if", "set", "try_files", "error_page", "allow", "deny", "limit_req", "limit_req_zone", "limit_conn",
       "limit_conn_zone", "ssl_certificate", "ssl_certificate_key", "ssl_protocols", "ssl_ciphers", "user",
       "worker_rlimit_nofile", "multi_accept", "use", "accept_mutex", "fastcgi_temp_path", "uwsgi_temp_path",
@@ -347,6 +347,11 @@ public final class ConfigLoader {
       }
       s.proxySetHeaders.add(new HeaderValue(n.arg(0), complex(n, n.arg(1)), false));
     });
+    define("proxy_redirect", HSL, 1, 2, false, (n, t) -> proxyRedirect(n, t));
+    setting("absolute_redirect", s -> s.absoluteRedirect, (s, v) -> s.absoluteRedirect = v, n -> flag(n, n.arg(0)));
+    setting("port_in_redirect", s -> s.portInRedirect, (s, v) -> s.portInRedirect = v, n -> flag(n, n.arg(0)));
+    setting("server_name_in_redirect", s -> s.serverNameInRedirect, (s, v) -> s.serverNameInRedirect = v,
+        n -> flag(n, n.arg(0)));
     define("default_type", HSL, 1, 1, false, (n, t) -> settingsOf(t).defaultType = n.arg(0));
     define("server_tokens", HSL, 1, 1, false, (n, t) -> {
       // xgate never sends its version: "off" is what it does anyway, "on" and "build" differ from nginx there
@@ -1018,7 +1023,16 @@ public final class ConfigLoader {
       }
     }
     for (Map.Entry<LocationConfig, ConfigNode> e : proxyPassNodes.entrySet()) {
-      e.getKey().proxyPass = proxyPass(e.getValue());
+      LocationConfig loc = e.getKey();
+      loc.proxyPass = proxyPass(e.getValue());
+      ProxySettings s = loc.settings;
+      if (s.proxyRedirect && s.proxyRedirects == null) {
+        s.proxyRedirects = List.of(Redirect.defaultFor(loc.proxyPass, loc.pattern()));
+      } else if (s.proxyRedirect && s.proxyRedirects.contains(Redirect.DEFAULT)) {
+        List<Redirect> rules = new ArrayList<>(s.proxyRedirects);
+        rules.replaceAll(r -> r == Redirect.DEFAULT ? Redirect.defaultFor(loc.proxyPass, loc.pattern()) : r);
+        s.proxyRedirects = List.copyOf(rules);
+      }
     }
     for (Map.Entry<LocationConfig, ConfigNode> e : upstreamByBgnNodes.entrySet()) {
       String name = e.getValue().arg(0);
@@ -1026,6 +1040,46 @@ public final class ConfigLoader {
         throw e.getValue().error("no upstream \"" + name + "\" for \"upstream_by_bgn\"");
       }
     }
+  }
+
+  /**
+   * {@code proxy_redirect off | default | PATTERN REPLACEMENT}, as nginx 1.22 takes it: rules add up in order,
+   * {@code off} stands alone in its level, {@code default} needs the location's {@code proxy_pass} before it.
+   * Regular expressions are not supported yet.
+   */
+  private void proxyRedirect(ConfigNode n, Object target) throws ConfigException {
+    ProxySettings s = settingsOf(target);
+    if (Boolean.FALSE.equals(s.proxyRedirect)) {
+      throw n.error("\"proxy_redirect\" directive is duplicate");
+    }
+    Redirect rule;
+    if (n.args().size() == 1) {
+      if (n.arg(0).equals("off")) {
+        if (s.proxyRedirects != null) {
+          throw n.error("\"proxy_redirect\" directive is duplicate");
+        }
+        s.proxyRedirect = Boolean.FALSE;
+        s.proxyRedirects = List.of();
+        return;
+      }
+      if (!n.arg(0).equals("default")) {
+        throw n.error("invalid parameter \"" + n.arg(0) + "\"");
+      }
+      if (!(target instanceof LocationConfig loc) || !proxyPassNodes.containsKey(loc)) {
+        throw n.error("\"proxy_redirect default\" should be placed after the \"proxy_pass\" directive");
+      }
+      rule = Redirect.DEFAULT;
+    } else {
+      if (n.arg(0).startsWith("~")) {
+        throw n.error("regular expressions in \"proxy_redirect\" are not supported yet");
+      }
+      rule = new Redirect(complex(n, n.arg(0)), complex(n, n.arg(1)));
+    }
+    s.proxyRedirect = Boolean.TRUE;
+    if (s.proxyRedirects == null) {
+      s.proxyRedirects = new ArrayList<>();
+    }
+    s.proxyRedirects.add(rule);
   }
 
   /** nginx's merge-time rules between the response buffer sizes of one location. */

@@ -32,6 +32,11 @@ public final class ProxySettings {
   Long clientHeaderTimeoutMs;
   Long clientBodyTimeoutMs;
   Long clientSendTimeoutMs;
+  Boolean proxyRedirect;
+  List<Redirect> proxyRedirects;
+  Boolean absoluteRedirect;
+  Boolean portInRedirect;
+  Boolean serverNameInRedirect;
   Long leaseTimeoutMs;
   Boolean requestBuffering;
   Long clientBodyBufferSize;
@@ -75,6 +80,11 @@ public final class ProxySettings {
     s.clientHeaderTimeoutMs = 60_000L;
     s.clientBodyTimeoutMs = 60_000L;
     s.clientSendTimeoutMs = 60_000L;
+    s.proxyRedirect = Boolean.TRUE;
+    s.proxyRedirects = null;   // resolved per proxying location: nginx's default rule for its proxy_pass
+    s.absoluteRedirect = Boolean.TRUE;
+    s.portInRedirect = Boolean.TRUE;
+    s.serverNameInRedirect = Boolean.FALSE;
     s.leaseTimeoutMs = 60_000L;
     s.requestBuffering = Boolean.TRUE;
     s.clientBodyBufferSize = 16L * 1024;
@@ -115,6 +125,11 @@ public final class ProxySettings {
     s.clientHeaderTimeoutMs = clientHeaderTimeoutMs != null ? clientHeaderTimeoutMs : parent.clientHeaderTimeoutMs;
     s.clientBodyTimeoutMs = clientBodyTimeoutMs != null ? clientBodyTimeoutMs : parent.clientBodyTimeoutMs;
     s.clientSendTimeoutMs = clientSendTimeoutMs != null ? clientSendTimeoutMs : parent.clientSendTimeoutMs;
+    s.proxyRedirect = proxyRedirect != null ? proxyRedirect : parent.proxyRedirect;
+    s.proxyRedirects = proxyRedirects != null ? proxyRedirects : parent.proxyRedirects;
+    s.absoluteRedirect = absoluteRedirect != null ? absoluteRedirect : parent.absoluteRedirect;
+    s.portInRedirect = portInRedirect != null ? portInRedirect : parent.portInRedirect;
+    s.serverNameInRedirect = serverNameInRedirect != null ? serverNameInRedirect : parent.serverNameInRedirect;
     s.leaseTimeoutMs = leaseTimeoutMs != null ? leaseTimeoutMs : parent.leaseTimeoutMs;
     s.requestBuffering = requestBuffering != null ? requestBuffering : parent.requestBuffering;
     s.clientBodyBufferSize = clientBodyBufferSize != null ? clientBodyBufferSize : parent.clientBodyBufferSize;
@@ -271,6 +286,30 @@ public final class ProxySettings {
   /** {@code client_body_timeout}: the client's silence allowed while its request body is read. */
   public long clientBodyTimeoutMs() {
     return clientBodyTimeoutMs;
+  }
+
+  /**
+   * {@code proxy_redirect}: the rules an origin's {@code Location} and {@code Refresh} are rewritten by, in order
+   * (the first that matches); empty for {@code proxy_redirect off}. A proxying location without any has nginx's
+   * default rule for its {@code proxy_pass}.
+   */
+  public List<Redirect> proxyRedirects() {
+    return proxyRedirect && proxyRedirects != null ? proxyRedirects : List.of();
+  }
+
+  /** {@code absolute_redirect}: whether a redirect to a path ({@code /x}) is sent as a whole URL. */
+  public boolean absoluteRedirect() {
+    return absoluteRedirect;
+  }
+
+  /** {@code port_in_redirect}: whether such a URL names the listener's port (never port 80). */
+  public boolean portInRedirect() {
+    return portInRedirect;
+  }
+
+  /** {@code server_name_in_redirect}: whether such a URL names the server's primary name rather than the Host. */
+  public boolean serverNameInRedirect() {
+    return serverNameInRedirect;
   }
 
   /** {@code send_timeout}: how long a client may take no bytes of its response while some wait for it. */

@@ -27,6 +27,7 @@ import io.xgate.gateway.origin.OriginPool;
 import io.xgate.gateway.proxy.ErrorPages;
 import io.xgate.gateway.proxy.PeerChoice;
 import io.xgate.gateway.proxy.ProxyRequest;
+import io.xgate.gateway.proxy.Redirects;
 import io.xgate.gateway.proxy.RequestVariables;
 import io.xgate.gateway.proxy.ResponseHeaders;
 import io.xgate.gateway.upstream.LeaseRegistry;
@@ -204,7 +205,7 @@ public final class ServerVerticle extends VerticleBase {
       return;
     }
     VirtualHosts.Host only = hosts.only();
-    VirtualHosts.Host host = only != null ? only : hosts.select(hostOf(req));
+    VirtualHosts.Host host = only != null ? only : hosts.select(RequestVariables.hostHeader(req));
     String uri = UriNormalizer.normalize(req.path());
     if (uri == null) {
       EdgeRequestDecoder.requestTimeouts(req.connection(), host.server().settings());
@@ -309,15 +310,6 @@ public final class ServerVerticle extends VerticleBase {
     return pool;
   }
 
-  private static String hostOf(HttpServerRequest req) {
-    String h = req.getHeader(HttpHeaders.HOST);
-    if (h == null) {
-      return null;
-    }
-    int colon = h.startsWith("[") ? h.indexOf(':', h.indexOf(']')) : h.indexOf(':');
-    return (colon >= 0 ? h.substring(0, colon) : h).toLowerCase(Locale.ROOT);
-  }
-
   private void returnResponse(HttpServerRequest req, LocationConfig loc, RequestVariables vars, Generation g) {
     int status = loc.returnStatus();
     if (status == 444) {
@@ -331,7 +323,7 @@ public final class ServerVerticle extends VerticleBase {
     boolean redirect = status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
     Buffer body;
     if (redirect && text != null) {
-      resp.headers().set(HeaderNames.LOCATION, text);
+      resp.headers().set(HeaderNames.LOCATION, Redirects.absolute(text, loc.settings(), vars, req));
       body = ErrorPages.page(status);
       resp.headers().set(HeaderNames.CONTENT_TYPE, "text/html");
     } else if (text != null) {

@@ -463,10 +463,7 @@ public final class ProxyRequest {
       response.setStatusMessage(reason);   // the standard phrase is what the status code already gives
     }
     MultiMap out = response.headers();
-    MultiMap shared = out.isEmpty() ? sharedClientHeaders(in) : null;
-    if (shared != null) {
-      out.setAll(shared);   // read-only: referred to, not copied (Vert.x copies it on a write)
-    } else {
+    if (!out.isEmpty() || !sharedClientHeaders(in, out)) {
       copyOriginHeaders(in, out);
     }
     try {
@@ -580,43 +577,70 @@ public final class ProxyRequest {
    * released as a success, as nginx finalizes an upgraded request.
    */
   /** The origin's headers the client gets, under the names nginx gives them, and nginx's {@code Server}. */
-  private void copyOriginHeaders(OriginResponse in, MultiMap out) {
-    String connection = in.headers().get(HttpHeaders.CONNECTION);
-    in.headers().forEach((name, value) -> {
-      if (!(ResponseHeaders.isHopByHop(name) || ResponseHeaders.isHiddenFromOrigin(name, settings)
-          || (connection != null && ResponseHeaders.connectionLists(connection, name)))) {
-        out.add(ResponseHeaders.clientName(name), value);
+  /**
+   * The origin's headers the client gets, in {@code out}: hop-by-hop and hidden ones dropped, names as nginx writes
+   * them, {@code Location} and {@code Refresh} rewritten by {@code proxy_redirect}, a {@code Server} unless the
+   * origin's passes. Returns whether a redirect was rewritten (the headers then hold the request's host).
+   */
+  private boolean copyOriginHeaders(OriginResponse in, MultiMap out) {
+    MultiMap headers = in.headers();
+    String connection = headers.get(HttpHeaders.CONNECTION);
+    boolean rewritten = false;
+    for (Map.Entry<String, String> h : headers) {
+      String name = h.getKey();
+      if (ResponseHeaders.isHopByHop(name) || ResponseHeaders.isHiddenFromOrigin(name, settings)
+          || (connection != null && ResponseHeaders.connectionLists(connection, name))) {
+        continue;
       }
-    });
+      String value = h.getValue();
+      String redirect = null;
+      if (name.length() == 8 && name.equalsIgnoreCase("location")) {
+        redirect = Redirects.location(value, settings, vars, request);
+      } else if (name.length() == 7 && name.equalsIgnoreCase("refresh")) {
+        redirect = Redirects.refresh(value, settings, vars);
+      }
+      if (redirect != null) {
+        rewritten = true;
+        value = redirect;
+      }
+      out.add(ResponseHeaders.clientName(name), value);
+    }
     if (!out.contains(HttpHeaders.SERVER)) {
       out.set(HeaderNames.SERVER, "xgate");   // unless the origin's passes (proxy_pass_header Server)
     }
+    return rewritten;
   }
 
   /**
    * The client's headers ({@link #copyOriginHeaders} and the {@code Date}) for a head the origin repeats, made once
    * per head, location and second, and shared read-only by the responses that repeat it: no header is copied,
    * checked or encoded again (Vert.x keeps the bytes of a read-only map once encoded,
-   * {@code vertx.cacheImmutableHttpResponseHeaders}, which {@link io.xgate.gateway.Gateway} sets). Null when the
-   * response keeps no memo.
+   * {@code vertx.cacheImmutableHttpResponseHeaders}, which {@link io.xgate.gateway.Gateway} sets), put in the
+   * empty {@code out}. False when the response keeps no memo. A head whose redirect was rewritten for this request
+   * ({@code proxy_redirect}: its host) is not kept.
    */
-  private MultiMap sharedClientHeaders(OriginResponse in) {
+  private boolean sharedClientHeaders(OriginResponse in, MultiMap out) {
     ClientHeadersMemo memo = in.clientHeadersMemo();
     if (memo == null) {
-      return null;
+      return false;
     }
     String date = HttpDate.now();
     MultiMap headers = memo.get(settings, date);
     if (headers == null) {
       HeadersMultiMap made = HeadersMultiMap.httpHeaders();
-      copyOriginHeaders(in, made);
+      boolean ofThisRequest = copyOriginHeaders(in, made);
       if (!made.contains(HttpHeaders.DATE)) {
         made.add(HeaderNames.DATE, date);   // as the edge adds it to any response without one
+      }
+      if (ofThisRequest) {
+        out.setAll(made);
+        return true;
       }
       headers = made.copy(false);
       memo.put(settings, date, headers);
     }
-    return headers;
+    out.setAll(headers);   // read-only: referred to, not copied (Vert.x copies it on a write)
+    return true;
   }
 
   /**

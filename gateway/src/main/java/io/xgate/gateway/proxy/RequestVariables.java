@@ -181,9 +181,18 @@ public final class RequestVariables implements RequestView {
 
   /** nginx's $host: Host header without port, lowercased; else the server name. */
   private String host() {
+    String h = hostHeader(request);
+    return h != null ? h : serverName;
+  }
+
+  /**
+   * nginx's {@code $host} from the request's {@code Host} header alone: lower case, without the port; null when
+   * the request has none.
+   */
+  public static String hostHeader(HttpServerRequest request) {
     String h = request.getHeader("Host");
     if (h == null || h.isEmpty()) {
-      return serverName;
+      return null;
     }
     int end = h.length();
     if (h.startsWith("[")) {

@@ -107,6 +107,35 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void proxyRedirectIsNginxsDefaultRuleUnlessALevelSetsItsOwnOrOff() throws Exception {
+    GatewayConfig c = load("http {\n" + UPSTREAM + " server {\n  listen 127.0.0.1:8080;\n"
+        + "  location /a/ { proxy_pass http://u/b/; }\n"
+        + "  location /c { proxy_pass http://u; proxy_redirect default; proxy_redirect http://x/ /y/; }\n"
+        + "  location /d { proxy_redirect off; proxy_pass http://u; }\n }\n"
+        + " server { listen 127.0.0.1:8081; proxy_redirect http://s/ /t/;\n"
+        + "  location / { proxy_pass http://u; }\n }\n}");
+    assertThat(c.servers().get(0).locations().get(0).settings().proxyRedirects())
+        .extracting(r -> r.pattern() + " -> " + r.replacement()).containsExactly("http://u/b/ -> /a/");
+    assertThat(c.servers().get(0).locations().get(1).settings().proxyRedirects())
+        .extracting(r -> r.pattern() + " -> " + r.replacement())
+        .containsExactly("http://u/ -> /", "http://x/ -> /y/");
+    assertThat(c.servers().get(0).locations().get(2).settings().proxyRedirects()).isEmpty();
+    assertThat(c.servers().get(1).locations().get(0).settings().proxyRedirects())
+        .extracting(r -> r.pattern() + " -> " + r.replacement()).containsExactly("http://s/ -> /t/");
+    assertError("http {\n server {\n  location / {\n   proxy_redirect default;\n   proxy_pass http://127.0.0.1:1;\n"
+        + "  }\n }\n}", "\"proxy_redirect default\" should be placed after the \"proxy_pass\" directive in FILE:4");
+    assertError("http {\n proxy_redirect ~^http://(.*) /$1;\n}",
+        "regular expressions in \"proxy_redirect\" are not supported yet in FILE:2");
+    assertError("http {\n proxy_redirect on;\n}", "invalid parameter \"on\" in FILE:2");
+    assertError("http {\n proxy_redirect http://x/ /y/;\n proxy_redirect off;\n}",
+        "\"proxy_redirect\" directive is duplicate in FILE:3");
+    assertError("http {\n proxy_redirect off;\n proxy_redirect http://x/ /y/;\n}",
+        "\"proxy_redirect\" directive is duplicate in FILE:3");
+    assertError("http {\n proxy_redirect default;\n}",
+        "\"proxy_redirect default\" should be placed after the \"proxy_pass\" directive in FILE:2");
+  }
+
+  @Test
   void hiddenAndPassedHeaderListsAreInheritedEachOnItsOwn() throws Exception {
     GatewayConfig c = load("http {\n proxy_hide_header X-A;\n proxy_hide_header X-B;\n" + UPSTREAM
         + " server {\n  listen 127.0.0.1:8080;\n"

@@ -1,0 +1,77 @@
+package io.xgate.gateway.proxy;
+
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
+import io.xgate.gateway.config.ProxySettings;
+import io.xgate.gateway.config.Redirect;
+import java.util.List;
+
+/**
+ * Redirects as nginx sends them: an origin's {@code Location} and {@code Refresh} rewritten by
+ * {@code proxy_redirect} ({@code ngx_http_proxy_rewrite_redirect}), and a redirect to a path made a whole URL by
+ * {@code absolute_redirect} (its header filter), which also applies to xgate's own {@code return 301 /path}.
+ */
+public final class Redirects {
+
+  private Redirects() {
+  }
+
+  /**
+   * The origin's {@code Location} {@code value} rewritten by the first rule of {@code s} whose pattern starts it, and
+   * then made whole if it is a path; null when no rule matched (the value goes on as it is, even a path).
+   */
+  static String location(String value, ProxySettings s, RequestVariables vars, HttpServerRequest request) {
+    String rewritten = rewrite(value, 0, s.proxyRedirects(), vars);
+    return rewritten == null ? null : absolute(rewritten, s, vars, request);
+  }
+
+  /** The origin's {@code Refresh} {@code value} with the URL after its {@code url=} rewritten; null when none was. */
+  static String refresh(String value, ProxySettings s, RequestVariables vars) {
+    int url = indexOfIgnoreCase(value, "url=");
+    return url < 0 ? null : rewrite(value, url + 4, s.proxyRedirects(), vars);
+  }
+
+  private static String rewrite(String value, int from, List<Redirect> rules, RequestVariables vars) {
+    for (int i = 0; i < rules.size(); i++) {
+      Redirect r = rules.get(i);
+      String pattern = r.pattern().evaluate(vars);
+      if (value.startsWith(pattern, from)) {   // case-sensitive, as nginx compares
+        return value.substring(0, from) + r.replacement().evaluate(vars) + value.substring(from + pattern.length());
+      }
+    }
+    return null;
+  }
+
+  /**
+   * {@code location} as nginx's header filter sends it: a path ({@code /x}) becomes
+   * {@code http://HOST[:PORT]/x} when {@code absolute_redirect} is on, HOST being the request's {@code Host} (lower
+   * case, without its port), or the server's primary name with {@code server_name_in_redirect}, or the listener's
+   * address without a {@code Host}; PORT the listener's, unless it is 80 or {@code port_in_redirect} is off.
+   */
+  public static String absolute(String location, ProxySettings s, RequestVariables vars, HttpServerRequest request) {
+    if (!s.absoluteRedirect() || location.isEmpty() || location.charAt(0) != '/') {
+      return location;
+    }
+    SocketAddress local = request.localAddress();
+    String host;
+    if (s.serverNameInRedirect()) {
+      host = vars.variable("server_name");
+    } else {
+      host = RequestVariables.hostHeader(request);
+      if (host == null) {
+        host = local == null ? "" : local.hostAddress();
+      }
+    }
+    int port = local == null || !s.portInRedirect() ? 80 : local.port();
+    return "http://" + host + (port == 80 ? "" : ":" + port) + location;
+  }
+
+  private static int indexOfIgnoreCase(String s, String part) {
+    for (int i = 0; i + part.length() <= s.length(); i++) {
+      if (s.regionMatches(true, i, part, 0, part.length())) {
+        return i;
+      }
+    }
+    return -1;
+  }
+}
