@@ -92,6 +92,9 @@ class ResponseHeadTest {
         + "  location /kept/ { proxy_pass http://kept; " + kept + " }\n"
         + "  location /kept/added/ { proxy_pass http://kept; " + kept + " add_header X-Added yes; }\n"
         + "  location /kept/hidden/ { proxy_pass http://kept; " + kept + " proxy_hide_header x-mixed-case; }\n"
+        + "  location /set/ { proxy_pass http://127.0.0.1:" + originPort + "; proxy_http_version 1.0;"
+        + " proxy_set_header X-Real-IP $remote_addr; proxy_set_header Accept-Encoding \"\";"
+        + " proxy_set_header User-Agent \"xgate-test\"; }\n"
         + "  location = /text { return 200 \"x\"; }\n"
         + "  location /typed/ { default_type application/json; return 200 \"{}\"; }\n"
         + "  location = /refused { proxy_pass http://127.0.0.1:" + RawHttp.freePort() + "; }\n"
@@ -230,6 +233,18 @@ class ResponseHeadTest {
         .doesNotContainIgnoringCase("keep-alive").doesNotContainIgnoringCase("\r\nTE:")
         .doesNotContainIgnoringCase("X-Hop").doesNotContainIgnoringCase("expect")
         .doesNotContain("client.example");
+  }
+
+  @Test
+  void theOriginGetsTheProxysHeadersFirstThenTheClientsItDoesNotReplaceByteForByteAsNginxSendsThem()
+      throws Exception {
+    originSaw.clear();
+    RawHttp.exchange(port, "GET /set/x HTTP/1.1\r\nHost: x\r\nUser-Agent: ua\r\nAccept: */*\r\n"
+        + "Accept-Encoding: gzip\r\nX-Real-IP: spoof\r\nCookie: c=1\r\nConnection: close\r\n\r\n");
+    assertThat(originSaw).hasSize(1);
+    assertThat(originSaw.peek()).isEqualTo("GET /set/x HTTP/1.0\r\nX-Real-IP: 127.0.0.1\r\n"   // what nginx 1.22 sent
+        + "User-Agent: xgate-test\r\nHost: 127.0.0.1:" + originPort + "\r\nConnection: close\r\n"
+        + "Accept: */*\r\nCookie: c=1\r\n\r\n");
   }
 
   private static String get(String path) throws Exception {

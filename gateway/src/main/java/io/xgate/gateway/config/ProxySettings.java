@@ -1,6 +1,8 @@
 package io.xgate.gateway.config;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.List;
 import java.util.Map;
 
@@ -20,6 +22,8 @@ public final class ProxySettings {
   Long sendTimeoutMs;
   String httpVersion;
   List<HeaderValue> proxySetHeaders;
+  /** Made from {@link #proxySetHeaders} on first use. */
+  private HeaderNameSet proxySetHeaderNames;
   List<HeaderValue> addHeaders;
   List<String> hideHeaders;
   String defaultType;
@@ -205,6 +209,20 @@ public final class ProxySettings {
 
   public List<HeaderValue> proxySetHeaders() {
     return proxySetHeaders;
+  }
+
+  /** The {@code proxy_set_header} names: the client's headers of these names are replaced (or removed). */
+  public HeaderNameSet proxySetHeaderNames() {
+    HeaderNameSet names = proxySetHeaderNames;
+    if (names == null) {   // made once per location's settings; a race makes an equal set twice
+      List<String> lower = new ArrayList<>();
+      for (HeaderValue h : proxySetHeaders) {
+        lower.add(h.name().toLowerCase(Locale.ROOT));
+      }
+      names = new HeaderNameSet(lower);
+      proxySetHeaderNames = names;
+    }
+    return names;
   }
 
   /** {@code default_type}: the type of a text response when the path's extension does not give one. */

@@ -5,8 +5,10 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
 import io.vertx.core.Completable;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -16,11 +18,17 @@ import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.streams.ReadStream;
+import io.xgate.gateway.http.HeaderNames;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
-import io.xgate.gateway.http.HeaderNames;
+import java.util.function.Predicate;
 
 /**
  * One request to an origin and its response, over one {@link OriginConnection}: the request's head is filled
@@ -57,6 +65,7 @@ public final class OriginExchange implements OriginResponse {
 
   private static final Object END = new Object();
   private static final int CRLF = ('\r' << 8) | '\n';
+  private static final int COLON_SPACE = (':' << 8) | ' ';
   private static final ByteBuf CHUNK_END = Unpooled.unreleasableBuffer(
       Unpooled.directBuffer(2).writeShort(CRLF)).asReadOnly();
   private static final ByteBuf LAST_CHUNK = Unpooled.unreleasableBuffer(
@@ -71,6 +80,9 @@ public final class OriginExchange implements OriginResponse {
   private final ValidateUnlessDecoded validation = new ValidateUnlessDecoded();
   private final HeadersMultiMap requestHeaders = HeadersMultiMap.httpHeaders(validation);
   private final OriginResponseDecoder.Listener decoded = new Decoded();
+  /** The client's headers that go on as decoded ({@link #passClientHeaders}), until copied into the map. */
+  private HttpHeaders clientHeaders;
+  private Predicate<CharSequence> clientHeaderPasses;
   long timeoutNanos;
 
   private Completable<OriginResponse> onHead;
@@ -100,7 +112,8 @@ public final class OriginExchange implements OriginResponse {
   // ------------------------------------------------------------------ the request
 
   /**
-   * The request's headers, to fill before it is sent. What is put in them is checked (a name must be a token, a
+   * The headers the proxy sets on the request, to fill before it is sent; the client's that go on
+   * ({@link #passClientHeaders}) are written after them. What is put in them is checked (a name must be a token, a
    * value must have no line break), except through {@link #addDecodedHeader}.
    */
   public MultiMap requestHeaders() {
@@ -115,6 +128,214 @@ public final class OriginExchange implements OriginResponse {
     validation.decoded = true;
     requestHeaders.add(name, value);
     validation.decoded = false;
+  }
+
+  /**
+   * The client's headers that {@code passes} go on to the origin as its decoder gave them, written after the
+   * proxy's own ({@link #requestHeaders}), as nginx orders them: no map is made of them, and they are not checked
+   * again.
+   */
+  public void passClientHeaders(HttpHeaders decoded, Predicate<CharSequence> passes) {
+    this.clientHeaders = decoded;
+    this.clientHeaderPasses = passes;
+  }
+
+  /**
+   * All the request's headers as one map that may be changed (for a balancer's hook): the client's passed ones
+   * ({@link #passClientHeaders}) are copied into {@link #requestHeaders} on the map's first use only.
+   */
+  public MultiMap requestHeadersToEdit() {
+    return clientHeaders == null ? requestHeaders : new HeadersOnFirstUse();
+  }
+
+  /** {@link #requestHeaders} with the client's passed headers copied in (once). */
+  private HeadersMultiMap allRequestHeaders() {
+    HttpHeaders client = clientHeaders;
+    if (client != null) {
+      clientHeaders = null;
+      for (Iterator<Map.Entry<CharSequence, CharSequence>> it = client.iteratorCharSequence(); it.hasNext(); ) {
+        Map.Entry<CharSequence, CharSequence> h = it.next();
+        if (clientHeaderPasses.test(h.getKey())) {
+          addDecodedHeader(h.getKey(), h.getValue());
+        }
+      }
+    }
+    return requestHeaders;
+  }
+
+  /** Whether the request declares its body's length: then it is sent as it is, else chunked. */
+  private boolean declaresLength() {
+    if (requestHeaders.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      return true;
+    }
+    HttpHeaders client = clientHeaders;
+    return client != null && client.contains(HttpHeaderNames.CONTENT_LENGTH)
+        && clientHeaderPasses.test(HttpHeaderNames.CONTENT_LENGTH);
+  }
+
+  /**
+   * All the request's headers for a balancer's hook, made on the first use of any method: most hooks leave the
+   * headers alone, and then the client's go on as decoded.
+   */
+  private final class HeadersOnFirstUse implements MultiMap {
+    private MultiMap all() {
+      return allRequestHeaders();
+    }
+
+    @Override
+    public String get(CharSequence name) {
+      return all().get(name);
+    }
+
+    @Override
+    public String get(String name) {
+      return all().get(name);
+    }
+
+    @Override
+    public List<String> getAll(String name) {
+      return all().getAll(name);
+    }
+
+    @Override
+    public List<String> getAll(CharSequence name) {
+      return all().getAll(name);
+    }
+
+    @Override
+    public boolean contains(String name) {
+      return all().contains(name);
+    }
+
+    @Override
+    public boolean contains(CharSequence name) {
+      return all().contains(name);
+    }
+
+    @Override
+    public boolean isEmpty() {
+      return all().isEmpty();
+    }
+
+    @Override
+    public Set<String> names() {
+      return all().names();
+    }
+
+    @Override
+    public MultiMap add(String name, String value) {
+      all().add(name, value);
+      return this;
+    }
+
+    @Override
+    public MultiMap add(CharSequence name, CharSequence value) {
+      all().add(name, value);
+      return this;
+    }
+
+    @Override
+    public MultiMap add(String name, Iterable<String> values) {
+      all().add(name, values);
+      return this;
+    }
+
+    @Override
+    public MultiMap add(CharSequence name, Iterable<CharSequence> values) {
+      all().add(name, values);
+      return this;
+    }
+
+    @Override
+    public MultiMap addAll(MultiMap map) {
+      all().addAll(map);
+      return this;
+    }
+
+    @Override
+    public MultiMap addAll(Map<String, String> headers) {
+      all().addAll(headers);
+      return this;
+    }
+
+    @Override
+    public MultiMap set(String name, String value) {
+      all().set(name, value);
+      return this;
+    }
+
+    @Override
+    public MultiMap set(CharSequence name, CharSequence value) {
+      all().set(name, value);
+      return this;
+    }
+
+    @Override
+    public MultiMap set(String name, Iterable<String> values) {
+      all().set(name, values);
+      return this;
+    }
+
+    @Override
+    public MultiMap set(CharSequence name, Iterable<CharSequence> values) {
+      all().set(name, values);
+      return this;
+    }
+
+    @Override
+    public MultiMap setAll(MultiMap map) {
+      all().setAll(map);
+      return this;
+    }
+
+    @Override
+    public MultiMap setAll(Map<String, String> headers) {
+      all().setAll(headers);
+      return this;
+    }
+
+    @Override
+    public MultiMap remove(String name) {
+      all().remove(name);
+      return this;
+    }
+
+    @Override
+    public MultiMap remove(CharSequence name) {
+      all().remove(name);
+      return this;
+    }
+
+    @Override
+    public MultiMap clear() {
+      all().clear();
+      return this;
+    }
+
+    @Override
+    public int size() {
+      return all().size();
+    }
+
+    @Override
+    public boolean isMutable() {
+      return true;
+    }
+
+    @Override
+    public MultiMap copy(boolean mutable) {
+      return all().copy(mutable);
+    }
+
+    @Override
+    public Iterator<Map.Entry<String, String>> iterator() {
+      return all().iterator();
+    }
+
+    @Override
+    public String toString() {
+      return all().toString();
+    }
   }
 
   private static final class ValidateUnlessDecoded implements BiConsumer<CharSequence, CharSequence> {
@@ -159,9 +380,37 @@ public final class OriginExchange implements OriginResponse {
     head.writeByte(' ');
     ByteBufUtil.writeAscii(head, version.text());
     head.writeShort(CRLF);
-    requestHeaders.encode(head, false);
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = requestHeaders.iteratorCharSequence(); it.hasNext(); ) {
+      Map.Entry<CharSequence, CharSequence> h = it.next();
+      writeHeader(head, h.getKey(), h.getValue());
+    }
+    HttpHeaders client = clientHeaders;
+    if (client != null) {
+      for (Iterator<Map.Entry<CharSequence, CharSequence>> it = client.iteratorCharSequence(); it.hasNext(); ) {
+        Map.Entry<CharSequence, CharSequence> h = it.next();
+        if (clientHeaderPasses.test(h.getKey())) {
+          writeHeader(head, h.getKey(), h.getValue());
+        }
+      }
+    }
     head.writeShort(CRLF);
     return head;
+  }
+
+  /** {@code name: value} and a line end; a value's bytes as the client sent them (Latin-1 chars are bytes). */
+  private static void writeHeader(ByteBuf head, CharSequence name, CharSequence value) {
+    writeLatin1(head, name);
+    head.writeShort(COLON_SPACE);
+    writeLatin1(head, value);
+    head.writeShort(CRLF);
+  }
+
+  private static void writeLatin1(ByteBuf head, CharSequence text) {
+    if (text instanceof AsciiString a) {
+      ByteBufUtil.copy(a, head);
+    } else {
+      head.writeCharSequence(text, StandardCharsets.ISO_8859_1);
+    }
   }
 
   /**
@@ -171,7 +420,7 @@ public final class OriginExchange implements OriginResponse {
   public void send(ReadStream<Buffer> source, Completable<OriginResponse> onHead) {
     this.onHead = onHead;
     this.bodySource = source;
-    boolean chunked = !requestHeaders.contains(HttpHeaderNames.CONTENT_LENGTH);
+    boolean chunked = !declaresLength();
     if (chunked) {
       requestHeaders.set(HeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }

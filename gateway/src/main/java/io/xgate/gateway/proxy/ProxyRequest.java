@@ -19,6 +19,7 @@ import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
+import io.xgate.gateway.config.HeaderNameSet;
 import io.xgate.gateway.config.HeaderValue;
 import io.xgate.gateway.config.LocationConfig;
 import io.xgate.gateway.config.NextUpstream;
@@ -38,7 +39,6 @@ import io.xgate.spi.Peer;
 import io.xgate.spi.Selection;
 import java.net.ConnectException;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
@@ -280,7 +280,7 @@ public final class ProxyRequest {
 
   private void sendRequest(OriginExchange out) {
     try {
-      copyRequestHeaders(out.requestHeaders(), out);
+      originRequestHeaders(out);
     } catch (RuntimeException e) {
       out.reset();
       hookFailed(e);
@@ -339,7 +339,7 @@ public final class ProxyRequest {
       attempt.connectNanos = EventTime.nanos() - attempt.startNanos;
       upgradeRequest = ar.result();
       try {
-        copyRequestHeaders(upgradeRequest.headers(), null);
+        upgradeRequestHeaders(upgradeRequest.headers());
       } catch (RuntimeException e) {
         upgradeRequest.reset();
         hookFailed(e);
@@ -372,45 +372,67 @@ public final class ProxyRequest {
   }
 
   /**
-   * Builds the origin's request headers in {@code headers}: the client's that go on, {@code Host}, the
-   * {@code proxy_set_header} values, {@code Connection}, the body's length, then the balancer's changes. With
-   * {@code exchange} (whose map {@code headers} is), the client's headers are added as decoded, checked once.
+   * The origin request's headers as nginx builds them ({@code ngx_http_proxy_create_request}): the proxy's own
+   * first ({@link #setProxyHeaders}), then the client's that go on (not hop-by-hop, not replaced by a
+   * {@code proxy_set_header}, not a length the proxy sets), written as decoded without a map of their own unless the
+   * balancer's hook uses the headers.
    */
-  private void copyRequestHeaders(MultiMap headers, OriginExchange exchange) {
+  private void originRequestHeaders(OriginExchange out) {
+    setProxyHeaders(out.requestHeaders());
     MultiMap in = request.headers();
     String connection = in.get(HttpHeaders.CONNECTION);
+    HeaderNameSet replaced = settings.proxySetHeaderNames();
+    boolean lengthSet = body != null;
     if (in instanceof io.netty.handler.codec.http.HttpHeaders decoded) {
       // Vert.x's map: its entries as decoded (and checked), the names as Netty's AsciiString (no String copy)
-      for (Iterator<Map.Entry<CharSequence, CharSequence>> it = decoded.iteratorCharSequence(); it.hasNext(); ) {
-        Map.Entry<CharSequence, CharSequence> h = it.next();
-        if (!passedOn(h.getKey(), connection)) {
-          continue;
-        }
-        if (exchange != null) {
-          exchange.addDecodedHeader(h.getKey(), h.getValue());
-        } else {
-          headers.add(h.getKey(), h.getValue());
-        }
-      }
+      out.passClientHeaders(decoded, name -> passedOn(name, connection) && !replaced.contains(name)
+          && !(lengthSet && AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.CONTENT_LENGTH)));
     } else {
       in.forEach((name, value) -> {
-        if (passedOn(name, connection)) {
-          headers.add(name, value);
+        if (passedOn(name, connection) && !replaced.contains(name)
+            && !(lengthSet && name.equalsIgnoreCase("content-length"))) {
+          out.requestHeaders().add(name, value);
         }
       });
     }
-    headers.set(HeaderNames.HOST, vars.proxyHost);
+    selection.onRequestHeaders(peer, out.requestHeadersToEdit());
+  }
+
+  /**
+   * The origin's request headers in the map of Vert.x's client request that asks for an upgrade: the client's that
+   * go on, then the proxy's own replacing any of the same name, then the balancer's changes.
+   */
+  private void upgradeRequestHeaders(MultiMap headers) {
+    String connection = request.headers().get(HttpHeaders.CONNECTION);
+    request.headers().forEach((name, value) -> {
+      if (passedOn(name, connection)) {
+        headers.add(name, value);
+      }
+    });
+    setProxyHeaders(headers);
+    selection.onRequestHeaders(peer, headers);
+  }
+
+  /**
+   * The headers the proxy sets, replacing a client's of the same name, in nginx's order: the
+   * {@code proxy_set_header} values (an empty one removes its header), then those of nginx's defaults they do not
+   * name: {@code Host}, {@code Connection}, and the length of a body read in full.
+   */
+  private void setProxyHeaders(MultiMap headers) {
+    boolean hostSet = false;
     boolean connectionSet = false;
     for (HeaderValue h : settings.proxySetHeaders()) {
       String v = h.value().evaluate(vars);
-      if (h.name().equalsIgnoreCase("connection")) {
-        connectionSet = true;
-      }
+      hostSet |= h.name().equalsIgnoreCase("host");
+      connectionSet |= h.name().equalsIgnoreCase("connection");
       if (v.isEmpty()) {
         headers.remove(h.name());
       } else {
         headers.set(h.name(), v);
       }
+    }
+    if (!hostSet) {
+      headers.set(HeaderNames.HOST, vars.proxyHost);
     }
     if (!connectionSet && upstream.keepalive() == 0) {
       headers.set(HeaderNames.CONNECTION, "close");
@@ -423,7 +445,6 @@ public final class ProxyRequest {
     if (body != null) {
       headers.set(HeaderNames.CONTENT_LENGTH, Long.toString(body.length()));   // as nginx sends a read body
     }
-    selection.onRequestHeaders(peer, headers);
   }
 
   // ------------------------------------------------------------------ phase 4: read the response header

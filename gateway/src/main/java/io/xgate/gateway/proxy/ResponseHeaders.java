@@ -2,10 +2,10 @@ package io.xgate.gateway.proxy;
 
 import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
+import io.xgate.gateway.config.HeaderNameSet;
 import io.xgate.gateway.config.HeaderValue;
 import io.xgate.gateway.config.ProxySettings;
 import io.xgate.gateway.http.HeaderNames;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -15,14 +15,14 @@ import java.util.List;
 public final class ResponseHeaders {
 
   /** Hop-by-hop headers (RFC 9110 §7.6.1): meaningful for one connection only. */
-  private static final NameSet HOP_BY_HOP = new NameSet("connection", "keep-alive", "proxy-connection",
+  private static final HeaderNameSet HOP_BY_HOP = new HeaderNameSet("connection", "keep-alive", "proxy-connection",
       "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization");
 
   /**
    * Origin response headers nginx does not pass by default ({@code ngx_http_proxy_hide_headers}): it writes its own
    * {@code Date} and {@code Server}, and the {@code X-Accel-*} ones are instructions to the proxy.
    */
-  private static final NameSet HIDDEN_FROM_ORIGIN = new NameSet("date", "server", "x-pad", "x-accel-expires",
+  private static final HeaderNameSet HIDDEN_FROM_ORIGIN = new HeaderNameSet("date", "server", "x-pad", "x-accel-expires",
       "x-accel-redirect", "x-accel-limit-rate", "x-accel-buffering", "x-accel-charset");
 
   private ResponseHeaders() {
@@ -73,42 +73,6 @@ public final class ResponseHeaders {
       return HeaderNames.CONTENT_LENGTH;
     }
     return name;
-  }
-
-  /**
-   * A few ASCII header names, matched in any case. They are kept by length, so that a name of no listed length
-   * (most of those a response carries: {@code Date}, {@code Content-Type}, {@code Content-Length}) is rejected by
-   * one array read; these checks run for every header of every request and response.
-   */
-  private static final class NameSet {
-    private final String[][] byLength;
-
-    NameSet(String... names) {
-      int longest = 0;
-      for (String n : names) {
-        longest = Math.max(longest, n.length());
-      }
-      byLength = new String[longest + 1][];
-      for (String n : names) {
-        String[] bucket = byLength[n.length()];
-        bucket = bucket == null ? new String[1] : Arrays.copyOf(bucket, bucket.length + 1);
-        bucket[bucket.length - 1] = n;
-        byLength[n.length()] = bucket;
-      }
-    }
-
-    boolean contains(CharSequence name) {
-      int length = name.length();
-      String[] bucket = length < byLength.length ? byLength[length] : null;
-      if (bucket != null) {
-        for (String n : bucket) {
-          if (AsciiString.regionMatches(n, true, 0, name, 0, length)) {
-            return true;
-          }
-        }
-      }
-      return false;
-    }
   }
 
   /**
