@@ -32,9 +32,7 @@ class ConfigChangeReloadTest {
 
   @AfterEach
   void stop() throws Exception {
-    if (gateway != null) {
-      gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
+    Shutdown.stop(gateway);
   }
 
   @Test

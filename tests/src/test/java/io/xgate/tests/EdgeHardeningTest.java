@@ -50,12 +50,7 @@ class EdgeHardeningTest {
 
   @org.junit.jupiter.api.AfterAll
   static void stop() throws Exception {
-    if (gateway != null) {
-      gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
-    if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
+    Shutdown.stop(gateway, vertx);
   }
 
   @Test

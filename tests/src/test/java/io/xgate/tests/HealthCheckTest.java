@@ -50,10 +50,7 @@ class HealthCheckTest {
 
   @AfterEach
   void stop() throws Exception {
-    if (gateway != null) {
-      gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
-    backendsVertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    Shutdown.stop(gateway, backendsVertx);
   }
 
   @Test

@@ -54,9 +54,7 @@ class PeerResolverTest {
     if (socket != null) {
       socket.close();
     }
-    if (gateway != null) {
-      gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
+    Shutdown.stop(gateway);
   }
 
   @Test

@@ -41,10 +41,7 @@ class ProxyFaultsTest {
 
   @AfterEach
   void stop() throws Exception {
-    if (gateway != null) {
-      gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
-    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    Shutdown.stop(gateway, vertx);
   }
 
   @Test

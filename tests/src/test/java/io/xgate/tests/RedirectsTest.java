@@ -64,12 +64,7 @@ class RedirectsTest {
 
   @AfterAll
   static void stop() throws Exception {
-    if (gateway != null) {
-      gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
-    if (vertx != null) {
-      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
+    Shutdown.stop(gateway, vertx);
   }
 
   /** The value of {@code header} in the answer to a GET of {@code path} with {@code host} as its Host. */

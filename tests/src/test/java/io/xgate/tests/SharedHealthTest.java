@@ -73,9 +73,7 @@ class SharedHealthTest {
 
   @AfterEach
   void stop() throws Exception {
-    if (gateway != null) {
-      gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
+    Shutdown.stop(gateway);
     origin.stop(0);
   }
 

@@ -47,9 +47,7 @@ class UpstreamByBgnTest {
 
   @AfterEach
   void stopGateway() throws Exception {
-    if (gateway != null) {
-      gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
+    Shutdown.stop(gateway);
   }
 
   @TestFactory

@@ -39,9 +39,7 @@ class VirtualHostTest {
 
   @AfterEach
   void stop() throws Exception {
-    if (gateway != null) {
-      gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
+    Shutdown.stop(gateway);
   }
 
   private static String server(int port, String flags, String names, String answer) {

@@ -72,10 +72,7 @@ class WebSocketUpgradeTest {
 
   @AfterEach
   void stop() throws Exception {
-    if (gateway != null) {
-      gateway.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
-    vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    Shutdown.stop(gateway, vertx);
   }
 
   @Test
