@@ -209,7 +209,8 @@ class ResponseHeadTest {
             .isEqualTo(paths[i].startsWith("/kept/added/"));
         assertThat(head.contains("\r\nx-Mixed-CASE: kept\r\n")).as(paths[i])
             .isEqualTo(!paths[i].startsWith("/kept/hidden/"));
-        assertThat(head.contains("\r\nConnection: close\r\n")).as(paths[i]).isEqualTo(last);
+        assertThat(head).as(paths[i]).contains("\r\nConnection: " + (last ? "close" : "keep-alive") + "\r\n");
+        assertThat(head.split("\r\nConnection: ", -1)).as("one Connection").hasSize(2);
       }
     }
     assertThat(keptConnections).as("one origin connection carried them all: its head repeated").hasValue(1);
@@ -228,6 +229,30 @@ class ResponseHeadTest {
         .doesNotContainIgnoringCase("keep-alive").doesNotContainIgnoringCase("\r\nTE:")
         .doesNotContainIgnoringCase("X-Hop").doesNotContainIgnoringCase("expect")
         .doesNotContain("client.example");
+  }
+
+  @Test
+  void everyResponseSaysWhetherItsConnectionStaysOpenAsNginxSaysIt() throws Exception {
+    String[][] asked = {   // the request's version and Connection, and what nginx 1.22 answered
+        {"HTTP/1.1", "", "keep-alive"}, {"HTTP/1.1", "Connection: close\r\n", "close"},
+        {"HTTP/1.0", "", "close"}, {"HTTP/1.0", "Connection: keep-alive\r\n", "keep-alive"}};
+    for (String path : new String[] {"/text", "/kept/a"}) {   // returned by xgate, and proxied from a kept head
+      for (String[] a : asked) {
+        try (Socket client = new Socket("127.0.0.1", port)) {
+          client.setSoTimeout(5000);
+          client.getOutputStream().write(("GET " + path + " " + a[0] + "\r\nHost: x\r\n" + a[1] + "\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1));
+          StringBuilder answer = new StringBuilder();
+          while (answer.indexOf("\r\n\r\n") < 0) {
+            int b = client.getInputStream().read();
+            assertThat(b).as("%s %s so far: %s", path, a[0], answer).isNotNegative();
+            answer.append((char) b);
+          }
+          assertThat(answer.toString()).as("%s %s %s", path, a[0], a[1])
+              .startsWith("HTTP/1.1 200 OK\r\n").contains("\r\nConnection: " + a[2] + "\r\n");
+        }
+      }
+    }
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMessage;
@@ -235,7 +236,8 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
       if (msg instanceof HttpResponse r) {
-        if (r.protocolVersion() == HttpVersion.HTTP_1_0) {
+        boolean http10 = r.protocolVersion() == HttpVersion.HTTP_1_0;   // Vert.x answers in the request's version
+        if (http10) {
           r.setProtocolVersion(HttpVersion.HTTP_1_1);   // nginx's status line says HTTP/1.1 to every client
         }
         int status = r.status().code();
@@ -250,7 +252,10 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
             headers.add(HeaderNames.DATE, HttpDate.now());   // nginx's rule: its own date when there is none
           }
           String connection = headers.get(HttpHeaderNames.CONNECTION);
-          if (connection != null) {   // Vert.x sets it last, in lower case, for HTTP/1.0 clients and on closing
+          if (connection == null) {
+            // as nginx, always: Vert.x says nothing when the protocol's default holds (1.1 kept, 1.0 closed)
+            headers.add(HeaderNames.CONNECTION, http10 ? HttpHeaderValues.CLOSE : HttpHeaderValues.KEEP_ALIVE);
+          } else {   // Vert.x sets it last, in lower case, for HTTP/1.0 clients and on closing
             headers.remove(HttpHeaderNames.CONNECTION);
             headers.add(HeaderNames.CONNECTION, connection);
           }

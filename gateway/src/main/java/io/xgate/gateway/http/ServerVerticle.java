@@ -7,6 +7,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -221,7 +222,8 @@ public final class ServerVerticle extends VerticleBase {
     }
     ProxySettings s = loc.settings();
     EdgeRequestDecoder.requestTimeouts(req.connection(), s);
-    if (s.keepaliveTimeoutMs() == 0 || EdgeRequestDecoder.asksToClose(req)) {
+    if (s.keepaliveTimeoutMs() == 0 || EdgeRequestDecoder.asksToClose(req) || (req.version() == HttpVersion.HTTP_1_0
+        && !req.headers().contains(HttpHeaders.CONNECTION, HttpHeaders.KEEP_ALIVE, true))) {
       req.response().headers().set(HeaderNames.CONNECTION, "close");
       req.response().endHandler(v -> req.connection().close());   // Vert.x keeps it open unless told exactly
     }

@@ -653,6 +653,8 @@ public final class ProxyRequest {
       if (!made.contains(HttpHeaders.DATE)) {
         made.add(HeaderNames.DATE, date);   // as the edge adds it to any response without one
       }
+      // ditto: a request that closes its connection has "close" set already, and does not come here
+      made.add(HeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.KEEP_ALIVE);
       if (ofThisRequest) {
         out.setAll(made);
         return true;
