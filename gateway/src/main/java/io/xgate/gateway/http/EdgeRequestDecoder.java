@@ -255,7 +255,9 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
           if (connection == null) {
             // as nginx, always: Vert.x says nothing when the protocol's default holds (1.1 kept, 1.0 closed)
             headers.add(HeaderNames.CONNECTION, http10 ? HttpHeaderValues.CLOSE : HttpHeaderValues.KEEP_ALIVE);
-          } else {   // Vert.x sets it last, in lower case, for HTTP/1.0 clients and on closing
+          } else if (http10 || connection.equals("close")) {
+            // Vert.x sets it last, in lower case, for HTTP/1.0 clients and on closing (a kept response's own
+            // "keep-alive" is named already, and may sit in a shared read-only map that a rename would copy)
             headers.remove(HttpHeaderNames.CONNECTION);
             headers.add(HeaderNames.CONNECTION, connection);
           }
