@@ -22,6 +22,7 @@ import io.xgate.gateway.http.HeaderNames;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,7 @@ import java.util.function.Predicate;
  * nothing is called back after the end.
  * The body's pieces are pooled memory: see {@link BodyPieces} for what the handler must do with each.
  */
-public final class OriginExchange implements OriginResponse {
+public final class OriginExchange implements OriginResponse, ProxyHeaders {
 
   /**
    * The origin's response could not be read (nginx's {@code invalid_header}), e.g. "upstream sent invalid header":
@@ -76,9 +77,16 @@ public final class OriginExchange implements OriginResponse {
   private final HttpMethod method;
   private final String uri;
   private final HttpVersion version;
-  /** Checks each header put in {@link #requestHeaders} as Vert.x would, but those the client sent: checked already. */
+  /** Checks each header put in {@link #requestHeaders} as Vert.x would, but those checked already. */
   private final ValidateUnlessDecoded validation = new ValidateUnlessDecoded();
-  private final HeadersMultiMap requestHeaders = HeadersMultiMap.httpHeaders(validation);
+  /**
+   * The request's headers as a map, made only when one is asked for ({@link #requestHeaders}, a hook that uses
+   * them): until then the proxy's own are {@link #own} and the client's passed ones stay in its decoded map.
+   */
+  private HeadersMultiMap requestHeaders;
+  /** The headers the proxy set, checked, in order: name, value, name, value ...; null once in the map. */
+  private CharSequence[] own = new CharSequence[8];
+  private int ownLength;
   private final OriginResponseDecoder.Listener decoded = new Decoded();
   /** The client's headers that go on as decoded ({@link #passClientHeaders}), until copied into the map. */
   private HttpHeaders clientHeaders;
@@ -112,28 +120,96 @@ public final class OriginExchange implements OriginResponse {
   // ------------------------------------------------------------------ the request
 
   /**
-   * The headers the proxy sets on the request, to fill before it is sent; the client's that go on
-   * ({@link #passClientHeaders}) are written after them. What is put in them is checked (a name must be a token, a
-   * value must have no line break), except through {@link #addDecodedHeader}.
+   * Sets a header of the proxy's own ({@code Host}, a {@code proxy_set_header} value ...), replacing one of the same
+   * name it set before; checked (a name must be a token, a value must have no line break).
+   */
+  @Override
+  public void setHeader(CharSequence name, CharSequence value) {
+    if (requestHeaders != null) {
+      requestHeaders.set(name, value);
+      return;
+    }
+    HttpUtils.validateHeader(name, value);
+    int at = ownIndex(name);
+    if (at >= 0) {
+      own[at + 1] = value;
+      return;
+    }
+    if (ownLength == own.length) {
+      own = Arrays.copyOf(own, own.length * 2);
+    }
+    own[ownLength++] = name;
+    own[ownLength++] = value;
+  }
+
+  /** Removes a header the proxy set. */
+  @Override
+  public void removeHeader(CharSequence name) {
+    if (requestHeaders != null) {
+      requestHeaders.remove(name);
+      return;
+    }
+    int at = ownIndex(name);
+    if (at >= 0) {
+      System.arraycopy(own, at + 2, own, at, ownLength - at - 2);
+      ownLength -= 2;
+      own[ownLength] = null;
+      own[ownLength + 1] = null;
+    }
+  }
+
+  /** The value of a header the proxy set, or null. */
+  @Override
+  public String header(CharSequence name) {
+    if (requestHeaders != null) {
+      return requestHeaders.get(name);
+    }
+    int at = ownIndex(name);
+    return at < 0 ? null : own[at + 1].toString();
+  }
+
+  private int ownIndex(CharSequence name) {
+    for (int i = 0; i < ownLength; i += 2) {
+      if (AsciiString.contentEqualsIgnoreCase(own[i], name)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * All the request's headers as one map: the proxy's own, then the client's that go on ({@link #passClientHeaders}),
+   * copied in on the first call. What is put in it is checked.
    */
   public MultiMap requestHeaders() {
+    if (requestHeaders == null) {
+      HeadersMultiMap map = HeadersMultiMap.httpHeaders(validation);
+      validation.decoded = true;   // the proxy's own were checked as set, the client's by its decoder
+      for (int i = 0; i < ownLength; i += 2) {
+        map.add(own[i], own[i + 1]);
+      }
+      HttpHeaders client = clientHeaders;
+      if (client != null) {
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = client.iteratorCharSequence(); it.hasNext(); ) {
+          Map.Entry<CharSequence, CharSequence> h = it.next();
+          if (clientHeaderPasses.test(h.getKey())) {
+            map.add(h.getKey(), h.getValue());
+          }
+        }
+      }
+      validation.decoded = false;
+      requestHeaders = map;
+      own = null;
+      ownLength = 0;
+      clientHeaders = null;
+    }
     return requestHeaders;
   }
 
   /**
-   * Adds to {@link #requestHeaders} a header as the client's request decoder gave it, which checked it already
-   * (Netty's decoder refuses what the map's own check would): not checked a second time.
-   */
-  public void addDecodedHeader(CharSequence name, CharSequence value) {
-    validation.decoded = true;
-    requestHeaders.add(name, value);
-    validation.decoded = false;
-  }
-
-  /**
    * The client's headers that {@code passes} go on to the origin as its decoder gave them, written after the
-   * proxy's own ({@link #requestHeaders}), as nginx orders them: no map is made of them, and they are not checked
-   * again.
+   * proxy's own, as nginx orders them: no map is made of them (unless {@link #requestHeaders} is asked for), and they
+   * are not checked again.
    */
   public void passClientHeaders(HttpHeaders decoded, Predicate<CharSequence> passes) {
     this.clientHeaders = decoded;
@@ -141,31 +217,16 @@ public final class OriginExchange implements OriginResponse {
   }
 
   /**
-   * All the request's headers as one map that may be changed (for a balancer's hook): the client's passed ones
-   * ({@link #passClientHeaders}) are copied into {@link #requestHeaders} on the map's first use only.
+   * All the request's headers as one map that may be changed (for a balancer's hook), made on the map's first use
+   * only ({@link #requestHeaders}).
    */
   public MultiMap requestHeadersToEdit() {
-    return clientHeaders == null ? requestHeaders : new HeadersOnFirstUse();
-  }
-
-  /** {@link #requestHeaders} with the client's passed headers copied in (once). */
-  private HeadersMultiMap allRequestHeaders() {
-    HttpHeaders client = clientHeaders;
-    if (client != null) {
-      clientHeaders = null;
-      for (Iterator<Map.Entry<CharSequence, CharSequence>> it = client.iteratorCharSequence(); it.hasNext(); ) {
-        Map.Entry<CharSequence, CharSequence> h = it.next();
-        if (clientHeaderPasses.test(h.getKey())) {
-          addDecodedHeader(h.getKey(), h.getValue());
-        }
-      }
-    }
-    return requestHeaders;
+    return requestHeaders != null ? requestHeaders : new HeadersOnFirstUse();
   }
 
   /** Whether the request declares its body's length: then it is sent as it is, else chunked. */
   private boolean declaresLength() {
-    if (requestHeaders.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+    if (header(HttpHeaderNames.CONTENT_LENGTH) != null) {
       return true;
     }
     HttpHeaders client = clientHeaders;
@@ -179,7 +240,7 @@ public final class OriginExchange implements OriginResponse {
    */
   private final class HeadersOnFirstUse implements MultiMap {
     private MultiMap all() {
-      return allRequestHeaders();
+      return requestHeaders();
     }
 
     @Override
@@ -356,7 +417,7 @@ public final class OriginExchange implements OriginResponse {
 
   /** Sends the request with {@code body} (a retry may send the same buffer again); sets its Content-Length. */
   public void send(Buffer body, Completable<OriginResponse> onHead) {
-    requestHeaders.set(HeaderNames.CONTENT_LENGTH, Integer.toString(body.length()));
+    setHeader(HeaderNames.CONTENT_LENGTH, Integer.toString(body.length()));
     sendWhole(((BufferInternal) body).getByteBuf(), onHead);
   }
 
@@ -380,9 +441,14 @@ public final class OriginExchange implements OriginResponse {
     head.writeByte(' ');
     ByteBufUtil.writeAscii(head, version.text());
     head.writeShort(CRLF);
-    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = requestHeaders.iteratorCharSequence(); it.hasNext(); ) {
-      Map.Entry<CharSequence, CharSequence> h = it.next();
-      writeHeader(head, h.getKey(), h.getValue());
+    if (requestHeaders != null) {
+      for (Iterator<Map.Entry<CharSequence, CharSequence>> it = requestHeaders.iteratorCharSequence(); it.hasNext(); ) {
+        Map.Entry<CharSequence, CharSequence> h = it.next();
+        writeHeader(head, h.getKey(), h.getValue());
+      }
+    }
+    for (int i = 0; i < ownLength; i += 2) {
+      writeHeader(head, own[i], own[i + 1]);
     }
     HttpHeaders client = clientHeaders;
     if (client != null) {
@@ -422,7 +488,7 @@ public final class OriginExchange implements OriginResponse {
     this.bodySource = source;
     boolean chunked = !declaresLength();
     if (chunked) {
-      requestHeaders.set(HeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      setHeader(HeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
     connection.write(head(), false);
     source.handler(buf -> {
@@ -515,7 +581,7 @@ public final class OriginExchange implements OriginResponse {
 
   private void responseRead() {
     ended = true;
-    String connectionHeader = requestHeaders.get(HttpHeaderNames.CONNECTION);
+    String connectionHeader = header(HttpHeaderNames.CONNECTION);
     boolean reusable = requestSent && version == HttpVersion.HTTP_1_1 && response.keepAlive()
         && (connectionHeader == null || !OriginResponseDecoder.hasToken(connectionHeader, "close"));
     connection.exchangeEnded(this, reusable);

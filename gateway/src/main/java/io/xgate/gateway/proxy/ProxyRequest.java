@@ -30,6 +30,7 @@ import io.xgate.gateway.http.HttpDate;
 import io.xgate.gateway.origin.BodyPieces;
 import io.xgate.gateway.origin.ClientHeadersMemo;
 import io.xgate.gateway.origin.OriginExchange;
+import io.xgate.gateway.origin.ProxyHeaders;
 import io.xgate.gateway.origin.OriginPool;
 import io.xgate.gateway.origin.OriginResponse;
 import io.xgate.gateway.origin.VertxOriginResponse;
@@ -378,7 +379,7 @@ public final class ProxyRequest {
    * balancer's hook uses the headers.
    */
   private void originRequestHeaders(OriginExchange out) {
-    setProxyHeaders(out.requestHeaders());
+    setProxyHeaders(out);
     MultiMap in = request.headers();
     String connection = in.get(HttpHeaders.CONNECTION);
     HeaderNameSet replaced = settings.proxySetHeaderNames();
@@ -409,7 +410,7 @@ public final class ProxyRequest {
         headers.add(name, value);
       }
     });
-    setProxyHeaders(headers);
+    setProxyHeaders(ProxyHeaders.of(headers));
     selection.onRequestHeaders(peer, headers);
   }
 
@@ -418,7 +419,7 @@ public final class ProxyRequest {
    * {@code proxy_set_header} values (an empty one removes its header), then those of nginx's defaults they do not
    * name: {@code Host}, {@code Connection}, and the length of a body read in full.
    */
-  private void setProxyHeaders(MultiMap headers) {
+  private void setProxyHeaders(ProxyHeaders headers) {
     boolean hostSet = false;
     boolean connectionSet = false;
     for (HeaderValue h : settings.proxySetHeaders()) {
@@ -426,24 +427,24 @@ public final class ProxyRequest {
       hostSet |= h.name().equalsIgnoreCase("host");
       connectionSet |= h.name().equalsIgnoreCase("connection");
       if (v.isEmpty()) {
-        headers.remove(h.name());
+        headers.removeHeader(h.name());
       } else {
-        headers.set(h.name(), v);
+        headers.setHeader(h.name(), v);
       }
     }
     if (!hostSet) {
-      headers.set(HeaderNames.HOST, vars.proxyHost);
+      headers.setHeader(HeaderNames.HOST, vars.proxyHost);
     }
     if (!connectionSet && upstream.keepalive() == 0) {
-      headers.set(HeaderNames.CONNECTION, "close");
+      headers.setHeader(HeaderNames.CONNECTION, "close");
     } else if (!connectionSet) {
-      headers.remove(HttpHeaders.CONNECTION);
+      headers.removeHeader(HttpHeaders.CONNECTION);
     }
-    if ("1.0".equals(settings.httpVersion()) && !headers.contains(HttpHeaders.CONNECTION)) {
-      headers.set(HeaderNames.CONNECTION, "close");   // an HTTP/1.0 request line: no keep-alive unless configured
+    if ("1.0".equals(settings.httpVersion()) && headers.header(HttpHeaders.CONNECTION) == null) {
+      headers.setHeader(HeaderNames.CONNECTION, "close");   // an HTTP/1.0 request line: no keep-alive unless set
     }
     if (body != null) {
-      headers.set(HeaderNames.CONTENT_LENGTH, Long.toString(body.length()));   // as nginx sends a read body
+      headers.setHeader(HeaderNames.CONTENT_LENGTH, Long.toString(body.length()));   // as nginx sends a read body
     }
   }
 

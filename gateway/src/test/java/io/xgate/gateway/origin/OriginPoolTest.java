@@ -95,21 +95,37 @@ class OriginPoolTest {
   }
 
   @Test
-  void aRequestsHeadersAreCheckedAsPutExceptTheClientsWhichItsDecoderChecked() throws Exception {
+  void aRequestsHeadersAreTheProxysOwnCheckedThenTheClientsPassedOnesAsDecoded() throws Exception {
     OriginPool pool = pool(4, 60_000, 1000);
     OriginConnection c = acquire(pool);
     assertThat(onContext(() -> {
       OriginExchange exchange = c.exchange(context, HttpMethod.GET, "/", HttpVersion.HTTP_1_1, 10_000, 4096);
       try {
-        exchange.addDecodedHeader("X-From-Client", "v");
-        exchange.requestHeaders().add("X-Injected", "a\r\nX-Evil: 1");   // a plugin's or a variable's mistake
-        return "not checked";
-      } catch (IllegalArgumentException refused) {
-        return "refused, kept " + exchange.requestHeaders().names();
+        io.netty.handler.codec.http.HttpHeaders decoded = new io.netty.handler.codec.http.DefaultHttpHeaders();
+        decoded.add("X-From-Client", "v").add("X-Hop", "h");
+        exchange.passClientHeaders(decoded, name -> !name.toString().equalsIgnoreCase("x-hop"));
+        exchange.setHeader("Host", "origin");
+        exchange.setHeader("Connection", "close");
+        exchange.removeHeader("connection");
+        StringBuilder seen = new StringBuilder();
+        for (String[] bad : new String[][] {{"X-Injected", "a\r\nX-Evil: 1"}, {"Bad Name", "v"}}) {
+          try {   // a plugin's or a variable's mistake
+            exchange.setHeader(bad[0], bad[1]);
+          } catch (IllegalArgumentException refused) {
+            seen.append("refused; ");
+          }
+        }
+        try {
+          exchange.requestHeadersToEdit().add("X-Injected", "a\r\nX-Evil: 1");
+        } catch (IllegalArgumentException refused) {
+          seen.append("refused in the map; ");
+        }
+        exchange.requestHeaders().forEach((name, value) -> seen.append(name).append('=').append(value).append(' '));
+        return seen.toString();
       } finally {
         exchange.reset();
       }
-    })).isEqualTo("refused, kept [X-From-Client]");
+    })).isEqualTo("refused; refused; refused in the map; Host=origin X-From-Client=v ");
   }
 
   @Test
