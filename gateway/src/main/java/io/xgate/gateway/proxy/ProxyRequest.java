@@ -192,7 +192,10 @@ public final class ProxyRequest {
           });
       return;
     }
-    request.exceptionHandler(e -> clientClosed());
+    if (hasBody) {
+      // a request without a body has ended with its head: only its response's close handler has work to do
+      request.exceptionHandler(e -> clientClosed());
+    }
     openSelection();
   }
 
