@@ -14,8 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Redirects as nginx 1.22 sends them (each expectation below is what nginx answered to the same config and
- * request): {@code proxy_redirect}'s default rule for the location's {@code proxy_pass}, {@code off} and explicit
- * rules with variables, case-sensitive, on {@code Location} and on a {@code Refresh}'s URL; and
+ * request): {@code proxy_redirect}'s default rule for the location's {@code proxy_pass}, {@code off}, explicit
+ * rules with variables, case-sensitive, and regular expression rules with their groups, on {@code Location} and on
+ * a {@code Refresh}'s URL; and
  * {@code absolute_redirect} making a redirect to a path a whole URL with the request's host and the listener's
  * port ({@code port_in_redirect}, {@code server_name_in_redirect}), also for {@code return 301 /path}.
  */
@@ -58,6 +59,10 @@ class RedirectsTest {
         + "  location /sn/ { server_name_in_redirect on; proxy_pass http://u/; }\n"
         + "  location /ar/ { absolute_redirect off; proxy_pass http://u/; }\n"
         + "  location /ex/ { proxy_pass http://u/; proxy_redirect http://u/ http://$host:9/z/; }\n"
+        + "  location /rx/ { proxy_pass http://u/; proxy_redirect ~^http://u/(\\w+)/(.*)$ /re/$2/$1; }\n"
+        + "  location /rxcase/ { proxy_pass http://u/; proxy_redirect ~^http://U/(\\w+)/(.*)$ /re/$2/$1; }\n"
+        + "  location /rxi/ { proxy_pass http://u/; proxy_redirect ~*^http://U/(\\w+)/(.*)$ http://$host/i/$1; }\n"
+        + "  location /rxr/ { proxy_pass http://u/; proxy_redirect ~u/r$ /$scheme-refresh; }\n"
         + " }\n}\n");
     gateway = Gateway.start(conf, temp).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
@@ -115,6 +120,14 @@ class RedirectsTest {
     assertThat(location("/sn/abs")).isEqualTo("http://gw.test:" + port + "/sn/abs/d");
     assertThat(location("/ar/abs")).isEqualTo("/ar/abs/d");
     assertThat(location("/ex/abs")).isEqualTo("http://example.org:9/z/abs/d");
+  }
+
+  @Test
+  void aRegularExpressionRuleReplacesTheWholeValueWithItsGroupsAndIsCaseSensitiveUnlessStarred() throws Exception {
+    assertThat(location("/rx/abs/b")).isEqualTo("http://example.org:" + port + "/re/b/d/abs");
+    assertThat(location("/rxcase/abs/b")).isEqualTo("http://u/abs/b/d");
+    assertThat(location("/rxi/abs/b")).isEqualTo("http://example.org/i/abs");
+    assertThat(header("/rxr/refresh", "Example.ORG:8080", "Refresh")).isEqualTo("5; url=/http-refresh");
   }
 
   @Test

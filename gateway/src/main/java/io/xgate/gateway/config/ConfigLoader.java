@@ -1045,7 +1045,6 @@ public final class ConfigLoader {
   /**
    * {@code proxy_redirect off | default | PATTERN REPLACEMENT}, as nginx 1.22 takes it: rules add up in order,
    * {@code off} stands alone in its level, {@code default} needs the location's {@code proxy_pass} before it.
-   * Regular expressions are not supported yet.
    */
   private void proxyRedirect(ConfigNode n, Object target) throws ConfigException {
     ProxySettings s = settingsOf(target);
@@ -1071,9 +1070,17 @@ public final class ConfigLoader {
       rule = Redirect.DEFAULT;
     } else {
       if (n.arg(0).startsWith("~")) {
-        throw n.error("regular expressions in \"proxy_redirect\" are not supported yet");
+        boolean caseless = n.arg(0).startsWith("~*");
+        String regex = n.arg(0).substring(caseless ? 2 : 1);
+        try {
+          rule = new Redirect(null, complex(n, n.arg(1)),
+              java.util.regex.Pattern.compile(regex, caseless ? java.util.regex.Pattern.CASE_INSENSITIVE : 0));
+        } catch (java.util.regex.PatternSyntaxException e) {
+          throw n.error("invalid regular expression \"" + regex + "\" (" + e.getDescription() + ")");
+        }
+      } else {
+        rule = new Redirect(complex(n, n.arg(0)), complex(n, n.arg(1)));
       }
-      rule = new Redirect(complex(n, n.arg(0)), complex(n, n.arg(1)));
     }
     s.proxyRedirect = Boolean.TRUE;
     if (s.proxyRedirects == null) {

@@ -1,12 +1,20 @@
 package io.xgate.gateway.config;
 
 import io.xgate.spi.ComplexValue;
+import java.util.regex.Pattern;
 
 /**
  * One {@code proxy_redirect PATTERN REPLACEMENT}: an origin's {@code Location} (or a {@code Refresh}'s URL) that
- * starts with {@code pattern}, case-sensitively, has that start replaced. Both may hold variables.
+ * starts with {@code pattern}, case-sensitively, has that start replaced; both may hold variables. With a
+ * {@code regex} ({@code ~PATTERN}, {@code ~*PATTERN} without case), a value in which it is found is replaced whole
+ * (a {@code Refresh} from its URL on), and the replacement may name the groups {@code $1}..{@code $9}.
  */
-public record Redirect(ComplexValue pattern, ComplexValue replacement) {
+public record Redirect(ComplexValue pattern, ComplexValue replacement, Pattern regex) {
+
+  /** A prefix rule. */
+  public Redirect(ComplexValue pattern, ComplexValue replacement) {
+    this(pattern, replacement, null);
+  }
 
   /** {@code proxy_redirect default} until its location's {@code proxy_pass} is known. */
   static final Redirect DEFAULT = new Redirect(null, null);

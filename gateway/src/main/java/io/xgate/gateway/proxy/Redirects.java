@@ -4,7 +4,10 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import io.xgate.gateway.config.ProxySettings;
 import io.xgate.gateway.config.Redirect;
+import io.xgate.spi.RequestView;
 import java.util.List;
+import java.util.regex.MatchResult;
+import java.util.regex.Matcher;
 
 /**
  * Redirects as nginx sends them: an origin's {@code Location} and {@code Refresh} rewritten by
@@ -34,6 +37,13 @@ public final class Redirects {
   private static String rewrite(String value, int from, List<Redirect> rules, RequestVariables vars) {
     for (int i = 0; i < rules.size(); i++) {
       Redirect r = rules.get(i);
+      if (r.regex() != null) {
+        Matcher m = r.regex().matcher(value).region(from, value.length());
+        if (m.find()) {   // searched, not anchored, as PCRE is run; the value is then replaced from "from" on
+          return value.substring(0, from) + r.replacement().evaluate(new Captures(m, vars));
+        }
+        continue;
+      }
       String pattern = r.pattern().evaluate(vars);
       if (value.startsWith(pattern, from)) {   // case-sensitive, as nginx compares
         return value.substring(0, from) + r.replacement().evaluate(vars) + value.substring(from + pattern.length());
@@ -64,6 +74,23 @@ public final class Redirects {
     }
     int port = local == null || !s.portInRedirect() ? 80 : local.port();
     return "http://" + host + (port == 80 ? "" : ":" + port) + location;
+  }
+
+  /**
+   * The request's variables and, as {@code $1}..{@code $9}, a regular expression's groups (one digit, as nginx
+   * reads {@code $12}: group 1, then "2").
+   */
+  private record Captures(MatchResult match, RequestVariables vars) implements RequestView {
+    @Override
+    public String variable(String name) {
+      char first = name.charAt(0);
+      if (first >= '0' && first <= '9') {
+        int group = first - '0';
+        String g = group <= match.groupCount() ? match.group(group) : null;
+        return (g == null ? "" : g) + name.substring(1);
+      }
+      return vars.variable(name);
+    }
   }
 
   private static int indexOfIgnoreCase(String s, String part) {

@@ -124,8 +124,8 @@ class ConfigLoaderTest {
         .extracting(r -> r.pattern() + " -> " + r.replacement()).containsExactly("http://s/ -> /t/");
     assertError("http {\n server {\n  location / {\n   proxy_redirect default;\n   proxy_pass http://127.0.0.1:1;\n"
         + "  }\n }\n}", "\"proxy_redirect default\" should be placed after the \"proxy_pass\" directive in FILE:4");
-    assertError("http {\n proxy_redirect ~^http://(.*) /$1;\n}",
-        "regular expressions in \"proxy_redirect\" are not supported yet in FILE:2");
+    assertError("http {\n proxy_redirect ~^http://(.* /$1;\n}",
+        "invalid regular expression \"^http://(.*\" (Unclosed group) in FILE:2");
     assertError("http {\n proxy_redirect on;\n}", "invalid parameter \"on\" in FILE:2");
     assertError("http {\n proxy_redirect http://x/ /y/;\n proxy_redirect off;\n}",
         "\"proxy_redirect\" directive is duplicate in FILE:3");
