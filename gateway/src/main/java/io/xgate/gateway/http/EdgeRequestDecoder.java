@@ -198,6 +198,7 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     ChannelHandler current = ch.pipeline().get("httpDecoder");
     if (current instanceof VertxHttpRequestDecoder && !(current instanceof EdgeRequestDecoder)) {
       EdgeRequestDecoder decoder = new EdgeRequestDecoder(options, options.getMaxInitialLineLength(), timeouts);
+      ch.config().setAllocator(ReusedBuffers.DEFAULT);
       ch.pipeline().replace("httpDecoder", "httpDecoder", decoder);
       ch.pipeline().addBefore("handler", "edgeResponseTracker", decoder.new ResponseTracker());
       ch.attr(OF_CHANNEL).set(decoder);

@@ -10,6 +10,7 @@ import io.netty.channel.EventLoop;
 import io.vertx.core.Completable;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
+import io.xgate.gateway.http.ReusedBuffers;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -60,7 +61,7 @@ public final class OriginPool {
    * @param keepaliveRequests {@code keepalive_requests} of the upstream
    */
   public OriginPool(ContextInternal context, int keepalive, long keepaliveTimeoutMs, long keepaliveRequests) {
-    this(context, keepalive, keepaliveTimeoutMs, keepaliveRequests, ByteBufAllocator.DEFAULT);
+    this(context, keepalive, keepaliveTimeoutMs, keepaliveRequests, ReusedBuffers.DEFAULT);
   }
 
   /** As {@link #OriginPool(ContextInternal, int, long, long)}, reading into {@code allocator}'s memory. */
