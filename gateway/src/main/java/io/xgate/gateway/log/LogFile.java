@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An append-only log file written by its own thread: event loops only {@link #append} a line to a queue (never
@@ -28,7 +29,9 @@ public final class LogFile implements AutoCloseable {
   private final BlockingQueue<String> queue = new LinkedBlockingQueue<>(QUEUE_LIMIT);
   private final Thread writerThread;
   private volatile long dropped;
-  private volatile boolean writing;
+  /** Lines queued so far, and lines written and flushed so far: a flush waits for the second to reach the first. */
+  private final AtomicLong queued = new AtomicLong();
+  private volatile long flushed;
 
   private LogFile(String path, Writer writer) {
     this.path = path;
@@ -59,7 +62,9 @@ public final class LogFile implements AutoCloseable {
 
   /** Queues one line (without its newline). Never blocks. */
   public void append(String line) {
-    if (!queue.offer(line)) {
+    if (queue.offer(line)) {
+      queued.incrementAndGet();
+    } else {
       dropped++;
     }
   }
@@ -71,10 +76,10 @@ public final class LogFile implements AutoCloseable {
 
   private void drain(Writer writer) {
     List<String> batch = new ArrayList<>(256);
+    long written = 0;
     try (Writer w = writer instanceof BufferedWriter ? writer : new BufferedWriter(writer)) {
       while (true) {
         String first = queue.take();
-        writing = true;
         batch.add(first);
         queue.drainTo(batch, 4096);
         boolean stop = false;
@@ -85,11 +90,12 @@ public final class LogFile implements AutoCloseable {
           }
           w.write(line);
           w.write('\n');
+          written++;
         }
         batch.clear();
         if (queue.isEmpty() || stop) {
           w.flush();
-          writing = false;
+          flushed = written;
         }
         if (stop) {
           return;
@@ -108,7 +114,8 @@ public final class LogFile implements AutoCloseable {
    */
   public boolean awaitFlushed(long maxMillis) {
     long deadline = System.nanoTime() + maxMillis * 1_000_000;
-    while (!queue.isEmpty() || writing) {
+    long target = queued.get();
+    while (flushed < target) {
       if (System.nanoTime() > deadline) {
         return false;
       }
