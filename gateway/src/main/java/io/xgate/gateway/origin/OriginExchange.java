@@ -19,6 +19,7 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.streams.ReadStream;
 import io.xgate.gateway.http.HeaderNames;
+import io.xgate.gateway.http.ValidateUnlessDecoded;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -28,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -396,17 +396,6 @@ public final class OriginExchange implements OriginResponse, ProxyHeaders {
     @Override
     public String toString() {
       return all().toString();
-    }
-  }
-
-  private static final class ValidateUnlessDecoded implements BiConsumer<CharSequence, CharSequence> {
-    boolean decoded;
-
-    @Override
-    public void accept(CharSequence name, CharSequence value) {
-      if (!decoded) {
-        HttpUtils.validateHeader(name, value);
-      }
     }
   }
 
