@@ -699,6 +699,16 @@ public final class OriginExchange implements OriginResponse, ProxyHeaders {
   }
 
   @Override
+  public long contentLength() {
+    return response.contentLength();   // read by the decoder, which refuses an invalid one
+  }
+
+  @Override
+  public boolean accelBufferingOff() {
+    return response.accelBufferingOff();
+  }
+
+  @Override
   public void reset() {
     if (!over) {
       over = true;

@@ -1,6 +1,7 @@
 package io.xgate.gateway.origin;
 
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 
@@ -25,6 +26,27 @@ public interface OriginResponse extends ReadStream<Buffer> {
    */
   default ClientHeadersMemo clientHeadersMemo() {
     return null;
+  }
+
+  /**
+   * The body's length from {@code Content-Length}, or -1 without one (or with {@code Transfer-Encoding}, or an
+   * invalid one).
+   */
+  default long contentLength() {
+    String length = headers().get(HttpHeaders.CONTENT_LENGTH);
+    if (length == null || headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(length.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** Whether the origin turned buffering off for this response ({@code X-Accel-Buffering: no}, as nginx). */
+  default boolean accelBufferingOff() {
+    return "no".equalsIgnoreCase(headers().get("X-Accel-Buffering"));
   }
 
   /** Drops the response: its connection is closed, never reused half-read. Nothing is called back after it. */

@@ -35,7 +35,7 @@ final class OriginResponseDecoder {
    * headers are read, never changed, and what the proxy makes of them for its client is kept in {@code clientHeaders}.
    */
   record Head(int status, String reason, HeadersMultiMap headers, boolean keepAlive,
-      ClientHeadersMemo clientHeaders) {
+      ClientHeadersMemo clientHeaders, long contentLength, boolean accelBufferingOff) {
   }
 
   /** Where the decoded response goes; the body's pieces belong to the listener (each to be released once). */
@@ -276,6 +276,7 @@ final class OriginResponseDecoder {
     boolean chunked = false;
     boolean transferEncoding = false;
     boolean close = !http11;   // nginx keeps no HTTP/1.0 origin connection alive (ngx_http_proxy_process_status_line)
+    boolean accelBufferingOff = false;
     int lines = 0;
     // One pass over each line. The head ends with the LF of its blank line, which no scan below passes over.
     for (int pos = lf + 1; pos < length; ) {
@@ -329,6 +330,8 @@ final class OriginResponseDecoder {
         chunked = true;
       } else if (nameLength == 10 && name.equalsIgnoreCase("Connection") && hasToken(value, "close")) {
         close = true;
+      } else if (nameLength == 17 && name.equalsIgnoreCase("X-Accel-Buffering")) {
+        accelBufferingOff = value.equalsIgnoreCase("no");   // the last one counts, as in nginx
       }
       pos = eol + 1;
     }
@@ -348,7 +351,8 @@ final class OriginResponseDecoder {
       next = State.UNTIL_CLOSE;
       keepAlive = false;
     }
-    Head head = new Head(status, reason, headers, keepAlive, new ClientHeadersMemo());
+    Head head = new Head(status, reason, headers, keepAlive, new ClientHeadersMemo(), contentLength,
+        accelBufferingOff);
     if (memoBytes.length < length) {
       memoBytes = new byte[Math.max(length, 2 * memoBytes.length)];
     }

@@ -515,7 +515,7 @@ public final class ProxyRequest {
     if (!out.contains(HttpHeaders.CONTENT_LENGTH) && request.version() != HttpVersion.HTTP_1_0) {
       out.set(HeaderNames.TRANSFER_ENCODING, "chunked");   // Vert.x's setChunked would name it in lower case
     }
-    bodyLeft = contentLength(in);
+    bodyLeft = in.contentLength();
     boolean buffered = buffering(in);
     in.handler(buf -> {
       if (finalized) {
@@ -581,7 +581,7 @@ public final class ProxyRequest {
    * turn it off with {@code X-Accel-Buffering: no}. Otherwise it is relayed with backpressure on the origin.
    */
   private boolean buffering(OriginResponse in) {
-    return settings.proxyBuffering() && !"no".equalsIgnoreCase(in.headers().get("X-Accel-Buffering"));
+    return settings.proxyBuffering() && !in.accelBufferingOff();
   }
 
   /**
@@ -722,18 +722,6 @@ public final class ProxyRequest {
   }
 
   /** The declared length of {@code in}'s body, or -1 when it is chunked or runs until the connection closes. */
-  private static long contentLength(OriginResponse in) {
-    String length = in.headers().get(HttpHeaders.CONTENT_LENGTH);
-    if (length == null || in.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
-      return -1;
-    }
-    try {
-      return Long.parseLong(length.trim());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-  }
-
   /** The origin has answered in full (or stopped mid-body, which the status can no longer show): once only. */
   private void completeAttempt() {
     if (peer != null) {
