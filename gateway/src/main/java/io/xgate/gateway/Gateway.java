@@ -116,9 +116,13 @@ public final class Gateway {
     RequestVariables.hostname();   // resolved here, not on an event loop
     // a read-only header map (the headers a repeated origin head gives its clients) is encoded once, then copied
     System.setProperty("vertx.cacheImmutableHttpResponseHeaders", "true");
+    // no context class loader swapped in and out around every dispatch (two Thread.setContextClassLoader a
+    // request): the event loops keep the one they were started with, the application's, which is what Vert.x
+    // would set; plugins are found on the class path through the SPI's own loader (BalancerRegistry.loadDefault)
     Vertx vertx = Vertx.vertx(new VertxOptions()
         .setEventLoopPoolSize(config.workerProcesses())
-        .setPreferNativeTransport(true));
+        .setPreferNativeTransport(true)
+        .setDisableTCCL(true));
     Gateway gw = new Gateway(vertx, configFile, prefix, providers, errorLog);
     try {
       gw.current.set(gw.generation(config));
