@@ -533,8 +533,9 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
    */
   private boolean decodePlainHead(ByteBuf buffer, List<Object> out) {
     int n = Math.min(buffer.readableBytes(), PLAIN_HEAD_MAX);
-    if (n < 16) {
-      return false;
+    byte first = n < 16 ? 0 : buffer.getByte(buffer.readerIndex());
+    if (first != 'G' && first != 'H') {
+      return false;   // too short to be whole, or not GET/HEAD: not copied
     }
     byte[] b = HEAD_BYTES.get();
     buffer.getBytes(buffer.readerIndex(), b, 0, n);

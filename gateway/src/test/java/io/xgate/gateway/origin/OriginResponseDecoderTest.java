@@ -92,6 +92,18 @@ class OriginResponseDecoderTest {
   }
 
   @Test
+  void theHeadCarriesItsBodyLengthAndWhetherTheOriginTurnedBufferingOff() {
+    Recorded lengthAndNo = decode("HTTP/1.1 200 OK\r\nX-Accel-Buffering: yes\r\nContent-Length: 5\r\n"
+        + "x-accel-buffering: NO\r\n\r\nhello", 1000);
+    assertThat(lengthAndNo.head.contentLength()).isEqualTo(5);
+    assertThat(lengthAndNo.head.accelBufferingOff()).as("the last value counts, as in nginx").isTrue();
+    Recorded chunkedAndYes = decode("HTTP/1.1 200 OK\r\nX-Accel-Buffering: no\r\nTransfer-Encoding: chunked\r\n"
+        + "X-Accel-Buffering: yes\r\n\r\n0\r\n\r\n", 1000);
+    assertThat(chunkedAndYes.head.contentLength()).isEqualTo(-1);
+    assertThat(chunkedAndYes.head.accelBufferingOff()).isFalse();
+  }
+
+  @Test
   void aChunkedBodyLosesItsFramingAndItsTrailersHoweverTheReadsCutIt() {
     String response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
         + "5\r\nhello\r\n19;ext=1\r\n, chunked world, in three\r\n3 \r\n!!!\r\n0\r\nX-Trailer: dropped\r\n\r\n";
