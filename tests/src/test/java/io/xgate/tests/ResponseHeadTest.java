@@ -95,6 +95,9 @@ class ResponseHeadTest {
         + "  location /set/ { proxy_pass http://127.0.0.1:" + originPort + "; proxy_http_version 1.0;"
         + " proxy_set_header X-Real-IP $remote_addr; proxy_set_header Accept-Encoding \"\";"
         + " proxy_set_header User-Agent \"xgate-test\"; }\n"
+        + "  location /twice/ { proxy_pass http://127.0.0.1:" + originPort + "; proxy_http_version 1.0;"
+        + " proxy_set_header X-A one; proxy_set_header X-A two; proxy_set_header Host h1; proxy_set_header host h2;"
+        + " proxy_set_header X-B one; proxy_set_header X-B \"\"; }\n"
         + "  location = /text { return 200 \"x\"; }\n"
         + "  location /typed/ { default_type application/json; return 200 \"{}\"; }\n"
         + "  location = /refused { proxy_pass http://127.0.0.1:" + RawHttp.freePort() + "; }\n"
@@ -265,6 +268,16 @@ class ResponseHeadTest {
     assertThat(originSaw.peek()).isEqualTo("GET /set/x HTTP/1.0\r\nX-Real-IP: 127.0.0.1\r\n"   // what nginx 1.22 sent
         + "User-Agent: xgate-test\r\nHost: 127.0.0.1:" + originPort + "\r\nConnection: close\r\n"
         + "Accept: */*\r\nCookie: c=1\r\n\r\n");
+  }
+
+  @Test
+  void eachProxySetHeaderLineIsALineOfTheOriginsRequestEvenForANameSetTwiceAndAnEmptyOneIsLeftOut() throws Exception {
+    originSaw.clear();
+    RawHttp.exchange(port, "GET /twice/x HTTP/1.1\r\nHost: x\r\nX-A: client\r\nX-B: client\r\nAccept: */*\r\n"
+        + "Connection: close\r\n\r\n");
+    assertThat(originSaw).hasSize(1);
+    assertThat(originSaw.peek()).isEqualTo("GET /twice/x HTTP/1.0\r\nX-A: one\r\nX-A: two\r\n"   // as nginx 1.22.1 sent
+        + "Host: h1\r\nhost: h2\r\nX-B: one\r\nConnection: close\r\nAccept: */*\r\n\r\n");
   }
 
   private static String get(String path) throws Exception {

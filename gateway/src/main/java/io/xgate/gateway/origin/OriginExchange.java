@@ -135,6 +135,21 @@ public final class OriginExchange implements OriginResponse, ProxyHeaders {
       own[at + 1] = value;
       return;
     }
+    appendOwn(name, value);
+  }
+
+  /** Adds a header of the proxy's own after those set before (a name may come twice); checked as {@link #setHeader}. */
+  @Override
+  public void addHeader(CharSequence name, CharSequence value) {
+    if (requestHeaders != null) {
+      requestHeaders.add(name, value);
+      return;
+    }
+    HttpUtils.validateHeader(name, value);
+    appendOwn(name, value);
+  }
+
+  private void appendOwn(CharSequence name, CharSequence value) {
     if (ownLength == own.length) {
       own = Arrays.copyOf(own, own.length * 2);
     }

@@ -11,6 +11,12 @@ public interface ProxyHeaders {
   /** Sets {@code name}, replacing what the proxy set under it before. */
   void setHeader(CharSequence name, CharSequence value);
 
+  /**
+   * Adds {@code name: value} after what the proxy set before, whatever its name: each {@code proxy_set_header} line
+   * is a header line of its own, as nginx sends them (one name set twice goes out twice).
+   */
+  void addHeader(CharSequence name, CharSequence value);
+
   /** Removes {@code name}. */
   void removeHeader(CharSequence name);
 
@@ -23,6 +29,11 @@ public interface ProxyHeaders {
       @Override
       public void setHeader(CharSequence name, CharSequence value) {
         map.set(name, value);
+      }
+
+      @Override
+      public void addHeader(CharSequence name, CharSequence value) {
+        map.add(name, value);
       }
 
       @Override

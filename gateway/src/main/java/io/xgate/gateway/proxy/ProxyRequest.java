@@ -404,12 +404,13 @@ public final class ProxyRequest {
 
   /**
    * The origin's request headers in the map of Vert.x's client request that asks for an upgrade: the client's that
-   * go on, then the proxy's own replacing any of the same name, then the balancer's changes.
+   * go on (none a {@code proxy_set_header} names), then the proxy's own, then the balancer's changes.
    */
   private void upgradeRequestHeaders(MultiMap headers) {
     String connection = request.headers().get(HttpHeaders.CONNECTION);
+    HeaderNameSet replaced = settings.proxySetHeaderNames();
     request.headers().forEach((name, value) -> {
-      if (passedOn(name, connection)) {
+      if (passedOn(name, connection) && !replaced.contains(name)) {
         headers.add(name, value);
       }
     });
@@ -418,9 +419,9 @@ public final class ProxyRequest {
   }
 
   /**
-   * The headers the proxy sets, replacing a client's of the same name, in nginx's order: the
-   * {@code proxy_set_header} values (an empty one removes its header), then those of nginx's defaults they do not
-   * name: {@code Host}, {@code Connection}, and the length of a body read in full.
+   * The headers the proxy sets, in nginx's order: one line per {@code proxy_set_header} (a name set twice goes out
+   * twice; an empty value sends nothing, and the client's header of that name is not passed either), then those of
+   * nginx's defaults they do not name: {@code Host}, {@code Connection}, and the length of a body read in full.
    */
   private void setProxyHeaders(ProxyHeaders headers) {
     boolean hostSet = false;
@@ -429,10 +430,8 @@ public final class ProxyRequest {
       String v = h.value().evaluate(vars);
       hostSet |= h.name().equalsIgnoreCase("host");
       connectionSet |= h.name().equalsIgnoreCase("connection");
-      if (v.isEmpty()) {
-        headers.removeHeader(h.name());
-      } else {
-        headers.setHeader(h.name(), v);
+      if (!v.isEmpty()) {
+        headers.addHeader(h.name(), v);
       }
     }
     if (!hostSet) {
