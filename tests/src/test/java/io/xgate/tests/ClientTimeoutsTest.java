@@ -75,6 +75,8 @@ class ClientTimeoutsTest {
     Path conf = temp.resolve("xgate.conf");
     Files.writeString(conf, "error_log " + temp.resolve("error.log") + " info;\nhttp {\n"
         + " log_format t '$request_uri $status';\n access_log " + temp.resolve("access.log") + " t;\n"
+        + " log_format n '\"$request\" $status $body_bytes_sent $bytes_sent $request_length \"$http_user_agent\"';\n"
+        + " access_log " + temp.resolve("nginx-like.log") + " n;\n"
         + " keepalive_timeout 1s; proxy_read_timeout 10s;\n"
         + " client_header_timeout 1s; client_body_timeout 1s; send_timeout 1s;\n"
         + " upstream silent { server 127.0.0.1:" + silent + "; server 127.0.0.1:" + silent + ";"
@@ -229,6 +231,48 @@ class ClientTimeoutsTest {
       send(client, "GET /b HTTP/1.1\r\n");   // a head starts: keep-alive is over, client_header_timeout runs
       assertThat(millisUntilClosed(client)).isBetween(700L, 4000L);
     }
+  }
+
+  @Test
+  void aHeadCutByClientHeaderTimeoutIsLogged408WithWhatCameOfItAsNginxLogsIt() throws Exception {
+    String line = "GET /line-timed-out HTTP/1.1\r\n";
+    String headers = "GET /headers-timed-out HTTP/1.1\r\nHost: x\r\nUser-Agent: ua\r\n";
+    try (Socket partLine = connect(); Socket wholeLine = connect(); Socket someHeaders = connect();
+        Socket nothing = connect()) {
+      long start = System.nanoTime();
+      send(partLine, "GE");
+      send(wholeLine, line);
+      send(someHeaders, headers + "X-Unfinished: a");
+      for (Socket client : new Socket[] {partLine, wholeLine, someHeaders, nothing}) {
+        assertThat(client.getInputStream().read()).as("no answer, only the close").isEqualTo(-1);
+        assertThat((System.nanoTime() - start) / 1_000_000).isBetween(700L, 4000L);
+      }
+    }
+    // what nginx 1.22.1 logged for the same bytes: the request line as far as it came, the complete lines' length
+    Path log = temp.resolve("nginx-like.log");
+    LogFiles.awaitText(log, "\"GE\" 408 0 0 0 \"-\"\n");
+    LogFiles.awaitText(log, "\"GET /line-timed-out HTTP/1.1\" 408 0 0 " + line.length() + " \"-\"\n");
+    LogFiles.awaitText(log, "\"GET /headers-timed-out HTTP/1.1\" 408 0 0 " + headers.length() + " \"ua\"\n");
+    LogFiles.awaitText(temp.resolve("error.log"), "#0: client timed out (110: Connection timed out) while reading"
+        + " client request headers, client: 127.0.0.1, server: , request: \"GET /headers-timed-out HTTP/1.1\","
+        + " host: \"x\"\n");
+    assertThat(Files.readAllLines(log)).as("a connection that sent nothing is not logged")
+        .noneMatch(l -> l.startsWith("\"-\"") || l.startsWith("\"\""));
+  }
+
+  @Test
+  void aHeadItsClientClosedIsLogged400WithWhatCameOfItAsNginxLogsIt() throws Exception {
+    String headers = "GET /closed HTTP/1.1\r\nHost: x\r\nUser-Agent: ua\r\n";
+    try (Socket partLine = connect(); Socket someHeaders = connect()) {
+      send(partLine, "GET /clo");
+      send(someHeaders, headers + "X-Partial: abc");
+      Thread.sleep(200);
+    }
+    Path log = temp.resolve("nginx-like.log");   // as nginx 1.22.1 logged the same bytes
+    LogFiles.awaitText(log, "\"GET /clo\" 400 0 0 0 \"-\"\n");
+    LogFiles.awaitText(log, "\"GET /closed HTTP/1.1\" 400 0 0 " + headers.length() + " \"ua\"\n");
+    LogFiles.awaitText(temp.resolve("error.log"), "#0: client prematurely closed connection while reading client"
+        + " request line, client: 127.0.0.1, server: , request: \"GET /clo\"\n");
   }
 
   // ------------------------------------------------------------------ client_body_timeout

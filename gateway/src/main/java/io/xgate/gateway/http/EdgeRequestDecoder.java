@@ -1,6 +1,7 @@
 package io.xgate.gateway.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelFutureListener;
@@ -77,7 +78,7 @@ import java.util.concurrent.TimeUnit;
 final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
 
   /** A request nginx refuses with {@code status}. */
-  static final class Rejected extends RuntimeException {
+  static class Rejected extends RuntimeException {
     final int status;
     /** nginx's 494 "Request Header Or Cookie Too Large", which it sends as 400 with its own page. */
     final boolean headerTooLarge;
@@ -86,6 +87,27 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
       super(reason, null, false, false);   // a refusal, not a failure: no stack trace
       this.status = status;
       this.headerTooLarge = headerTooLarge;
+    }
+  }
+
+  /**
+   * A head the client began and did not finish: after {@code client_header_timeout} (408) or because it closed the
+   * connection (400). nginx answers nothing, logs the request with what it read of it ({@code $request} is the
+   * request line as far as it came, {@code $request_length} the bytes of its complete lines) and says why at
+   * {@code info}; a connection that sent nothing is closed without a word.
+   */
+  static final class PartialHead extends Rejected {
+    /** The request line as far as it came, without its line break. */
+    final String requestLine;
+    /** The bytes of the head's complete lines. */
+    final long length;
+
+    PartialHead(int status, String requestLine, long length, boolean lineComplete) {
+      super(status, (status == 408 ? "client timed out (110: Connection timed out)"
+          : "client prematurely closed connection") + " while reading client request "
+          + (lineComplete ? "headers" : "line"), false);
+      this.requestLine = requestLine;
+      this.length = length;
     }
   }
 
@@ -139,6 +161,11 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
    * bytes be read by {@link #decodePlainHead}. False for good once it failed a request.
    */
   private boolean nettyBetweenMessages = true;
+  /**
+   * The complete lines of a head Netty's decoder took in while the head is not finished (null: none); with the
+   * unfinished line still in {@link #internalBuffer}, what {@link PartialHead} reports.
+   */
+  private ByteBuf partialHead;
   /** How many requests {@link #decodePlainHead} read (for tests). */
   int plainHeadsRead;
   private boolean responseUnderWay;
@@ -389,6 +416,12 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
       if (!ch.config().isAutoRead()) {
         headStartNanos = now;   // not reading now (pipelined requests wait): the client is not the one late
       } else if (now - headStartNanos >= headerNanos) {
+        HttpRequest partial = partialHeadRequest(408, internalBuffer());
+        if (partial != null) {
+          internalBuffer().skipBytes(internalBuffer().readableBytes());
+          ctx.fireChannelRead(partial);   // logged as nginx logs it, and answered with nothing
+          ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
         timeOut();
         return;
       }
@@ -474,6 +507,12 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
         nettyBetweenMessages = out.get(out.size() - 1) instanceof LastHttpContent && succeeded(out, from);
       } else if (buffer.readerIndex() != readFrom) {
         nettyBetweenMessages = false;   // part of a message read (or a bad one's rest discarded)
+        if (betweenRequests && !upgraded) {   // complete lines of a head that is not: kept for PartialHead
+          if (partialHead == null) {
+            partialHead = Unpooled.buffer(buffer.readerIndex() - readFrom);
+          }
+          partialHead.writeBytes(buffer, readFrom, buffer.readerIndex() - readFrom);
+        }
       }
     }
     for (int i = from; i < out.size(); i++) {
@@ -482,6 +521,7 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
         requestsOpen++;
         betweenRequests = false;
         headStartNanos = NONE;
+        partialHead = null;
         if (request.decoderResult().isSuccess()) {
           check(request);
         }
@@ -505,6 +545,86 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
       }
     }
     return true;
+  }
+
+  /** The client closed the connection: a head it began is reported ({@link PartialHead}, 400), as nginx logs it. */
+  @Override
+  protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+    HttpRequest partial = partialHeadRequest(400, in);
+    if (partial != null) {
+      in.skipBytes(in.readableBytes());
+      out.add(partial);
+      out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+      return;
+    }
+    super.decodeLast(ctx, in, out);
+  }
+
+  /**
+   * The request to report a head the client began and did not finish ({@code rest}: its unfinished line), with a
+   * {@link PartialHead} of {@code status} as its failed decoder result: what came of its request line and its
+   * complete header lines. Null when no head was begun (nothing but empty lines, which nginx skips, came since the
+   * last request).
+   */
+  private HttpRequest partialHeadRequest(int status, ByteBuf rest) {
+    if (!betweenRequests || upgraded) {
+      return null;
+    }
+    int complete = partialHead == null ? 0 : partialHead.readableBytes();
+    byte[] bytes = new byte[complete + rest.readableBytes()];
+    if (partialHead != null) {
+      partialHead.getBytes(partialHead.readerIndex(), bytes, 0, complete);
+      partialHead = null;
+    }
+    rest.getBytes(rest.readerIndex(), bytes, complete, rest.readableBytes());
+    int start = 0;
+    while (start < bytes.length && (bytes[start] == '\r' || bytes[start] == '\n')) {
+      start++;
+    }
+    if (start == bytes.length) {
+      return null;
+    }
+    int lineEnd = start;
+    while (lineEnd < bytes.length && bytes[lineEnd] != '\n') {
+      lineEnd++;
+    }
+    boolean lineComplete = lineEnd < complete;
+    String line = new String(bytes, start, lineEnd - start, StandardCharsets.ISO_8859_1);
+    if (line.endsWith("\r")) {
+      line = line.substring(0, line.length() - 1);
+    }
+    HeadersMultiMap headers = HeadersMultiMap.httpHeaders();
+    for (int p = lineEnd + 1; p < complete; ) {   // the complete header lines, for $http_* and the error log
+      int end = p;
+      while (end < complete && bytes[end] != '\n') {
+        end++;
+      }
+      int colon = p;
+      while (colon < end && TOKEN[bytes[colon] & 0xff]) {
+        colon++;
+      }
+      if (colon > p && colon < end && bytes[colon] == ':') {
+        String value = new String(bytes, colon + 1, end - colon - 1, StandardCharsets.ISO_8859_1).strip();
+        try {
+          headers.add(new String(bytes, p, colon - p, StandardCharsets.ISO_8859_1), value);
+        } catch (IllegalArgumentException invalid) {
+          // a value Netty's decoder would have refused: left out of a request that is only logged
+        }
+      }
+      p = end + 1;
+    }
+    String[] parts = line.split(" ", 3);
+    HttpMethod method;
+    try {
+      method = HttpMethod.valueOf(parts[0]);
+    } catch (IllegalArgumentException notAToken) {
+      method = HttpMethod.valueOf("-");
+    }
+    HttpVersion version = parts.length == 3 && parts[2].equals("HTTP/1.0") ? HttpVersion.HTTP_1_0
+        : HttpVersion.HTTP_1_1;
+    DefaultHttpRequest request = new DefaultHttpRequest(version, method, parts.length > 1 ? parts[1] : "", headers);
+    request.setDecoderResult(DecoderResult.failure(new PartialHead(status, line, Math.max(0, complete - start), lineComplete)));
+    return request;
   }
 
   /** Room to copy a request head into, one per event loop. */

@@ -274,6 +274,10 @@ public final class ServerVerticle extends VerticleBase {
     int status = EdgeRequestDecoder.statusFor(cause);
     Generation g = generations.get();
     VirtualHosts hosts = g == null ? null : g.hosts(listenKey);
+    if (cause instanceof EdgeRequestDecoder.PartialHead partial) {
+      logPartialHead(req, partial, g, hosts);
+      return;
+    }
     req.response().headers().set(HeaderNames.CONNECTION, "close");
     req.response().setStatusMessage(ErrorPages.reason(status));
     req.response().endHandler(v -> req.connection().close());
@@ -286,6 +290,27 @@ public final class ServerVerticle extends VerticleBase {
     Buffer body = EdgeRequestDecoder.headerTooLarge(cause) ? ErrorPages.headerTooLargePage() : ErrorPages.page(status);
     req.response().headers().set(HeaderNames.CONTENT_TYPE, "text/html");
     finish(req, status, body, host.server().settings(), vars, g);
+  }
+
+  /**
+   * A head the client began and did not finish ({@link EdgeRequestDecoder.PartialHead}): no answer, the connection
+   * closed, and the request logged as nginx logs it, in the access logs of the listener's default server (no server
+   * was chosen yet) and at {@code info} in the error log.
+   */
+  private void logPartialHead(HttpServerRequest req, EdgeRequestDecoder.PartialHead partial, Generation g,
+      VirtualHosts hosts) {
+    req.connection().close();
+    if (hosts == null) {
+      return;
+    }
+    VirtualHosts.Host host = hosts.select(null);
+    RequestVariables vars = new RequestVariables(req, host.name(), "/", g.config().maps());
+    vars.partialHead(partial.requestLine, partial.length);
+    vars.status(partial.status);
+    String hostHeader = req.headers().get(HeaderNames.HOST);
+    errorLog.info(partial.getMessage() + ", client: " + vars.variable("remote_addr") + ", server: , request: \""
+        + partial.requestLine + "\"" + (hostHeader == null ? "" : ", host: \"" + hostHeader + "\""));
+    log(g, host.server().settings(), vars);
   }
 
   /**

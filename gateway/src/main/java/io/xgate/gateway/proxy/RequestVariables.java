@@ -36,6 +36,9 @@ public final class RequestVariables implements RequestView {
   private String uri;
   private final Map<String, VariableMap> maps;
   private int mapDepth;
+  /** {@link #partialHead}'s request line (null: the request is whole) and length. */
+  private String partialRequestLine;
+  private long partialLength;
   /** The settings of the location handling the request: balancer plugins read their location directives here. */
   ProxySettings locationSettings;
 
@@ -75,6 +78,15 @@ public final class RequestVariables implements RequestView {
     return status;
   }
 
+  /**
+   * The request is a head the client did not finish: {@code $request} is its request line as far as it came,
+   * {@code $request_length} the bytes of its complete lines (nginx's values for it).
+   */
+  public void partialHead(String requestLine, long length) {
+    this.partialRequestLine = requestLine;
+    this.partialLength = length;
+  }
+
   /** The response headers sent to the client ({@code $sent_http_*}). */
   public void responseHeaders(MultiMap headers) {
     this.responseHeaders = headers;
@@ -110,14 +122,14 @@ public final class RequestVariables implements RequestView {
       case "query_string": return request.query();
       case "is_args": return request.query() != null ? "?" : "";
       case "server_protocol": return protocol(request.version());
-      case "request": return request.method().name() + " " + request.uri() + " " + protocol(request.version());
+      case "request": return partialRequestLine != null ? partialRequestLine : request.method().name() + " " + request.uri() + " " + protocol(request.version());
       case "content_length": return request.getHeader("Content-Length");
       case "content_type": return request.getHeader("Content-Type");
       case "remote_user": return null;
       case "status": return status == 0 ? null : Integer.toString(status);
       case "body_bytes_sent": return Long.toString(bodyBytesSent);
       case "bytes_sent": return Long.toString(request.response().bytesWritten());
-      case "request_length": return Long.toString(request.bytesRead());
+      case "request_length": return Long.toString(partialRequestLine != null ? partialLength : request.bytesRead());
       case "request_time": return millis3(EventTime.nanos() - startNanos);
       case "msec": return secondsWithMillis(EventTime.wallMillis());
       case "time_local": return TIME_LOCAL.format(ZonedDateTime.now());
