@@ -256,8 +256,10 @@ class ClientTimeoutsTest {
     LogFiles.awaitText(temp.resolve("error.log"), "#0: client timed out (110: Connection timed out) while reading"
         + " client request headers, client: 127.0.0.1, server: , request: \"GET /headers-timed-out HTTP/1.1\","
         + " host: \"x\"\n");
-    assertThat(Files.readAllLines(log)).as("a connection that sent nothing is not logged")
-        .noneMatch(l -> l.startsWith("\"-\"") || l.startsWith("\"\""));
+    Thread.sleep(300);
+    assertThat(Files.readAllLines(log)).as("a connection that sent nothing is not logged, a cut head once")
+        .noneMatch(l -> l.startsWith("\"-\"") || l.startsWith("\"\""))
+        .noneMatch(l -> l.contains("-timed-out HTTP/1.1\" 400"));
   }
 
   @Test

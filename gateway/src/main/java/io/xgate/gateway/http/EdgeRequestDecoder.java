@@ -166,6 +166,8 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
    * unfinished line still in {@link #internalBuffer}, what {@link PartialHead} reports.
    */
   private ByteBuf partialHead;
+  /** Whether {@code client_header_timeout} cut a head that was reported: the connection closes, nothing follows. */
+  private boolean partialHeadTimedOut;
   /** How many requests {@link #decodePlainHead} read (for tests). */
   int plainHeadsRead;
   private boolean responseUnderWay;
@@ -418,6 +420,7 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
       } else if (now - headStartNanos >= headerNanos) {
         HttpRequest partial = partialHeadRequest(408, internalBuffer());
         if (partial != null) {
+          partialHeadTimedOut = true;
           internalBuffer().skipBytes(internalBuffer().readableBytes());
           ctx.fireChannelRead(partial);   // logged as nginx logs it, and answered with nothing
           ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -550,6 +553,10 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   /** The client closed the connection: a head it began is reported ({@link PartialHead}, 400), as nginx logs it. */
   @Override
   protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+    if (partialHeadTimedOut) {
+      in.skipBytes(in.readableBytes());   // reported already (408): not again as Netty's premature closure
+      return;
+    }
     HttpRequest partial = partialHeadRequest(400, in);
     if (partial != null) {
       in.skipBytes(in.readableBytes());
