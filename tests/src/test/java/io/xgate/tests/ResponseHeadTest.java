@@ -80,6 +80,8 @@ class ResponseHeadTest {
     }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
     port = RawHttp.freePort();
     Path conf = temp.resolve("xgate.conf");
+    Path mime = temp.resolve("mime.types");   // as nginx's mime.types writes them
+    Files.writeString(mime, "types {\n    text/html  html htm;\n    text/css  css;\n    application/json  json;\n}\n");
     String kept = "proxy_http_version 1.1; proxy_set_header Connection \"\";";
     Files.writeString(conf, "error_log " + temp.resolve("error.log") + " info;\nhttp {\n access_log off;\n"
         + " proxy_hide_header X-Secret;\n"
@@ -100,6 +102,7 @@ class ResponseHeadTest {
         + " proxy_set_header X-B one; proxy_set_header X-B \"\"; }\n"
         + "  location = /text { return 200 \"x\"; }\n"
         + "  location /typed/ { default_type application/json; return 200 \"{}\"; }\n"
+        + "  location /mime/ { include " + mime + "; default_type application/octet-stream; return 200 \"x\"; }\n"
         + "  location = /refused { proxy_pass http://127.0.0.1:" + RawHttp.freePort() + "; }\n"
         + " }\n}\n");
     gateway = Gateway.start(conf, temp).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -124,6 +127,17 @@ class ResponseHeadTest {
   void aReturnedTextIsOfTheLocationsDefaultTypeUnlessItsExtensionIsOneNginxBuildsIn() throws Exception {
     assertThat(head(get("/typed/x"))).contains("\r\nContent-Type: application/json\r\n");
     assertThat(head(get("/typed/x.gif"))).contains("\r\nContent-Type: image/gif\r\n");
+  }
+
+  @Test
+  void anIncludedMimeTypesFileTypesAReturnedTextByItsExtensionAsNginxDoes() throws Exception {
+    // what nginx 1.22.1 answered with its mime.types included and default_type application/octet-stream
+    assertThat(head(get("/mime/a.css"))).contains("\r\nContent-Type: text/css\r\n");
+    assertThat(head(get("/mime/a.JSON"))).contains("\r\nContent-Type: application/json\r\n");
+    assertThat(head(get("/mime/a.unknown"))).contains("\r\nContent-Type: application/octet-stream\r\n");
+    assertThat(head(get("/mime/x.css/y"))).contains("\r\nContent-Type: application/octet-stream\r\n");
+    assertThat(head(get("/mime/a.gif"))).as("the built-in types are gone once types are configured")
+        .contains("\r\nContent-Type: application/octet-stream\r\n");
   }
 
   @Test

@@ -53,7 +53,7 @@ public final class ConfigLoader {
   private static final Set<String> NOT_SUPPORTED_YET = Set.of(
       "root", "alias",
       "index", "sendfile",
-      "tcp_nopush", "tcp_nodelay", "types", "gzip", "proxy_intercept_errors",
+      "tcp_nopush", "tcp_nodelay", "gzip", "proxy_intercept_errors",
       "proxy_pass_request_headers", "proxy_pass_request_body", "proxy_cache", "proxy_cache_path", "proxy_cache_valid", "proxy_cache_key", "rewrite",
       "if", "set", "try_files", "error_page", "allow", "deny", "limit_req", "limit_req_zone", "limit_conn",
       "limit_conn_zone", "ssl_certificate", "ssl_certificate_key", "ssl_protocols", "ssl_ciphers", "user",
@@ -215,8 +215,13 @@ public final class ConfigLoader {
     define("config_scan_interval", EnumSet.of(Ctx.MAIN), 1, 1, false,
         (n, t) -> config.configScanIntervalMs = n.arg(0).equals("off") ? 0 : time(n, n.arg(0)));
     define("events", EnumSet.of(Ctx.MAIN), 0, 0, true, (n, t) -> walk(n.children(), Ctx.EVENTS, t));
-    define("worker_connections", EnumSet.of(Ctx.EVENTS), 1, 1, false,
-        (n, t) -> config.workerConnections = (int) positive(n, n.arg(0)));
+    define("worker_connections", EnumSet.of(Ctx.EVENTS), 1, 1, false, (n, t) -> {
+      long number = ConfigValues.parseNumber(n.arg(0));
+      if (number <= 0 || number > Integer.MAX_VALUE) {
+        throw n.error("invalid number \"" + n.arg(0) + "\"");
+      }
+      config.workerConnections = (int) number;
+    });
     define("http", EnumSet.of(Ctx.MAIN), 0, 0, true, (n, t) -> {
       if (config.hasHttp) {
         throw n.error("\"http\" directive is duplicate");
@@ -322,7 +327,7 @@ public final class ConfigLoader {
       s.nextUpstream = mask;
     });
     setting("proxy_next_upstream_tries", s -> s.nextUpstreamTries, (s, v) -> s.nextUpstreamTries = v,
-        n -> (int) number(n, n.arg(0)));
+        n -> (int) numberSlot(n, n.arg(0)));
     setting("proxy_next_upstream_timeout", s -> s.nextUpstreamTimeoutMs, (s, v) -> s.nextUpstreamTimeoutMs = v,
         n -> time(n, n.arg(0)));
     setting("proxy_connect_timeout", s -> s.connectTimeoutMs, (s, v) -> s.connectTimeoutMs = v, n -> time(n, n.arg(0)));
@@ -353,6 +358,11 @@ public final class ConfigLoader {
     setting("server_name_in_redirect", s -> s.serverNameInRedirect, (s, v) -> s.serverNameInRedirect = v,
         n -> flag(n, n.arg(0)));
     define("default_type", HSL, 1, 1, false, (n, t) -> settingsOf(t).defaultType = n.arg(0));
+    define("types", HSL, 0, 0, true, (n, t) -> types(n, settingsOf(t)));
+    for (String hashSize : List.of("types_hash_max_size", "types_hash_bucket_size")) {
+      // nginx sizes the hash it builds of the types; xgate's map has no such bounds: checked, nothing to size
+      define(hashSize, HSL, 1, 1, false, (n, t) -> numberSlot(n, n.arg(0)));
+    }
     define("server_tokens", HSL, 1, 1, false, (n, t) -> {
       // xgate never sends its version: "off" is what it does anyway, "on" and "build" differ from nginx there
       if (!List.of("on", "off", "build").contains(n.arg(0))) {
@@ -462,12 +472,12 @@ public final class ConfigLoader {
     define("keepalive_requests", EnumSet.of(Ctx.HTTP, Ctx.SERVER, Ctx.LOCATION, Ctx.UPSTREAM), 1, 1, false,
         (n, t) -> {
           if (t instanceof UpstreamConfig u) {
-            u.keepaliveRequests = number(n, n.arg(0));
+            u.keepaliveRequests = numberSlot(n, n.arg(0));
             return;
           }
           ProxySettings s = settingsOf(t);
           duplicate(n, s.keepaliveRequests);
-          s.keepaliveRequests = number(n, n.arg(0));
+          s.keepaliveRequests = numberSlot(n, n.arg(0));
         });
   }
 
@@ -1168,10 +1178,38 @@ public final class ConfigLoader {
     }
   }
 
+  /**
+   * A {@code types} block: {@code TYPE EXTENSION...;} lines (nginx's {@code mime.types}), extensions compared without
+   * case; an extension named again takes the later type, as in nginx (which warns). Several blocks at one level
+   * add up; a level with none inherits its parent's, and with none anywhere nginx's three built-in types hold.
+   */
+  private static void types(ConfigNode block, ProxySettings s) throws ConfigException {
+    if (s.types == null) {
+      s.types = new HashMap<>();
+    }
+    for (ConfigNode line : block.children()) {
+      if (line.isBlock()) {
+        throw line.error("unexpected \"{\"");
+      }
+      for (String extension : line.args()) {
+        s.types.put(extension.toLowerCase(java.util.Locale.ROOT), line.name());
+      }
+    }
+  }
+
   private static long number(ConfigNode n, String v) throws ConfigException {
     long x = ConfigValues.parseNumber(v);
     if (x < 0 || x > Integer.MAX_VALUE) {
       throw n.error("invalid value \"" + v + "\" in \"" + n.name() + "\" directive");
+    }
+    return x;
+  }
+
+  /** A number as nginx's {@code ngx_conf_set_num_slot} reads it, with its message. */
+  private static long numberSlot(ConfigNode n, String v) throws ConfigException {
+    long x = ConfigValues.parseNumber(v);
+    if (x < 0 || x > Integer.MAX_VALUE) {
+      throw n.error("\"" + n.name() + "\" directive invalid number");
     }
     return x;
   }

@@ -27,6 +27,8 @@ public final class ProxySettings {
   List<HeaderValue> addHeaders;
   List<String> hideHeaders;
   String defaultType;
+  /** {@code types}: extension (lower case) to type; null: inherited, or nginx's built-in three at the top. */
+  Map<String, String> types;
   List<String> passHeaders;
   List<AccessLogTarget> accessLogs;
   Long clientMaxBodySize;
@@ -119,6 +121,7 @@ public final class ProxySettings {
     s.proxySetHeaders = proxySetHeaders != null ? proxySetHeaders : parent.proxySetHeaders;
     s.addHeaders = addHeaders != null ? addHeaders : parent.addHeaders;
     s.defaultType = defaultType != null ? defaultType : parent.defaultType;
+    s.types = types != null ? types : parent.types;
     s.hideHeaders = hideHeaders != null ? hideHeaders : parent.hideHeaders;   // each list on its own, as nginx
     s.passHeaders = passHeaders != null ? passHeaders : parent.passHeaders;
     s.accessLogs = accessLogs != null ? accessLogs : parent.accessLogs;
@@ -228,6 +231,11 @@ public final class ProxySettings {
   /** {@code default_type}: the type of a text response when the path's extension does not give one. */
   public String defaultType() {
     return defaultType;
+  }
+
+  /** {@code types}: extension (lower case) to type, or null when no level has a {@code types} block. */
+  public Map<String, String> types() {
+    return types;
   }
 
   /** {@code proxy_hide_header}: origin response headers not passed, besides those nginx hides by default. */

@@ -354,7 +354,8 @@ public final class ServerVerticle extends VerticleBase {
       resp.headers().set(HeaderNames.CONTENT_TYPE, "text/html");
     } else if (text != null) {
       body = Buffer.buffer(text);
-      resp.headers().set(HeaderNames.CONTENT_TYPE, ContentTypes.forPath(vars.uri(), loc.settings().defaultType()));
+      resp.headers().set(HeaderNames.CONTENT_TYPE, ContentTypes.forPath(vars.uri(), loc.settings().types(),
+          loc.settings().defaultType()));
     } else {
       body = ErrorPages.page(status);
       if (body != null) {

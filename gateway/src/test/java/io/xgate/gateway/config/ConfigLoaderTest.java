@@ -2,6 +2,7 @@ package io.xgate.gateway.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 import io.xgate.spi.Balancer;
 import io.xgate.spi.BalancerProvider;
@@ -56,6 +57,44 @@ class ConfigLoaderTest {
     assertThat(u.peers().backup().get(0).name()).isEqualTo("127.0.0.1:9003");
     assertThat(u.keepalive()).isEqualTo(16);
     assertThat(c.servers().get(0).locations().get(0).proxyPass().upstream()).isEqualTo("u");
+  }
+
+  @Test
+  void typesAreReadFromAnIncludedMimeTypesFileAndALevelsOwnBlockReplacesThemAsNginxMerges() throws Exception {
+    Files.writeString(dir.resolve("mime.types"), "types {\n    text/css  css;\n    application/json  json;\n}\n");
+    GatewayConfig c = load("http {\n include mime.types;\n types_hash_max_size 2048;\n"
+        + " types_hash_bucket_size 64;\n default_type application/octet-stream;\n" + UPSTREAM
+        + " server {\n  listen 127.0.0.1:8080;\n  location / { proxy_pass http://u; }\n"
+        + "  location /own/ { types { a/x dup; b/y dup DUP2; } types { text/x-own own; } proxy_pass http://u; }\n"
+        + "  location /none/ { types { } proxy_pass http://u; }\n }\n}\n");
+    List<LocationConfig> locations = c.servers().get(0).locations();
+    assertThat(locations.get(0).settings().types()).containsOnly(entry("css", "text/css"),
+        entry("json", "application/json"));
+    // a name given twice takes the later type; names without case; two blocks at one level add up
+    assertThat(locations.get(1).settings().types()).containsOnly(entry("dup", "b/y"), entry("dup2", "b/y"),
+        entry("own", "text/x-own"));
+    assertThat(locations.get(2).settings().types()).isEmpty();
+    assertThat(load("http {\n" + UPSTREAM + " server { listen 127.0.0.1:8080; location / { proxy_pass http://u; } }\n}")
+        .servers().get(0).locations().get(0).settings().types()).as("nginx's built-in three then").isNull();
+  }
+
+  @Test
+  void aTypesBlockTakesTypeLinesOnly() throws Exception {
+    assertError("http {\n types {\n  text/css { css; }\n }\n}\n", "unexpected \"{\" in FILE:3");
+    assertError("http {\n types text/css;\n}\n", "directive \"types\" has no opening \"{\" in FILE:2");
+    assertError("http {\n types_hash_max_size lots;\n}\n", "\"types_hash_max_size\" directive invalid number in FILE:2");
+  }
+
+  @Test
+  void aNumberIsCheckedWithNginxsWords() throws Exception {   // each message as nginx 1.22.1 -t gave it
+    assertError("http {\n keepalive_requests x;\n}\n", "\"keepalive_requests\" directive invalid number in FILE:2");
+    assertError("http {\n proxy_next_upstream_tries -1;\n}\n",
+        "\"proxy_next_upstream_tries\" directive invalid number in FILE:2");
+    assertError("http {\n upstream u { server 127.0.0.1:1; keepalive_requests x; }\n}\n",
+        "\"keepalive_requests\" directive invalid number in FILE:2");
+    assertError("events {\n worker_connections x;\n}\n", "invalid number \"x\" in FILE:2");
+    assertError("http {\n upstream u { server 127.0.0.1:1; keepalive x; }\n}\n",
+        "invalid value \"x\" in \"keepalive\" directive in FILE:2");
   }
 
   @Test
