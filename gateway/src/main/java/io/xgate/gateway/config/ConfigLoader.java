@@ -55,7 +55,7 @@ public final class ConfigLoader {
       "index", "sendfile",
       "tcp_nopush", "tcp_nodelay", "gzip", "proxy_intercept_errors",
       "proxy_pass_request_headers", "proxy_pass_request_body", "proxy_cache", "proxy_cache_path", "proxy_cache_valid", "proxy_cache_key", "rewrite",
-      "if", "set", "try_files", "error_page", "allow", "deny", "limit_req", "limit_req_zone", "limit_conn",
+      "if", "set", "try_files", "error_page", "limit_req", "limit_req_zone", "limit_conn",
       "limit_conn_zone", "ssl_certificate", "ssl_certificate_key", "ssl_protocols", "ssl_ciphers", "user",
       "worker_rlimit_nofile", "multi_accept", "use", "accept_mutex", "fastcgi_temp_path", "uwsgi_temp_path",
       "scgi_temp_path", "resolver", "resolver_timeout", "reset_timedout_connection", "daemon", "master_process", "include_if_exists",
@@ -359,6 +359,19 @@ public final class ConfigLoader {
         n -> flag(n, n.arg(0)));
     define("default_type", HSL, 1, 1, false, (n, t) -> settingsOf(t).defaultType = n.arg(0));
     define("types", HSL, 0, 0, true, (n, t) -> types(n, settingsOf(t)));
+    for (String access : List.of("allow", "deny")) {
+      define(access, HSL, 1, 1, false, (n, t) -> {
+        AccessRule rule = AccessRule.parse(n.name().equals("allow"), n.arg(0));
+        if (rule == null) {
+          throw n.error("invalid parameter \"" + n.arg(0) + "\"");
+        }
+        ProxySettings s = settingsOf(t);
+        if (s.accessRules == null) {
+          s.accessRules = new ArrayList<>();
+        }
+        s.accessRules.add(rule);
+      });
+    }
     for (String hashSize : List.of("types_hash_max_size", "types_hash_bucket_size")) {
       // nginx sizes the hash it builds of the types; xgate's map has no such bounds: checked, nothing to size
       define(hashSize, HSL, 1, 1, false, (n, t) -> numberSlot(n, n.arg(0)));

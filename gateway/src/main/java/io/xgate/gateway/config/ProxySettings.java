@@ -27,6 +27,8 @@ public final class ProxySettings {
   List<HeaderValue> addHeaders;
   List<String> hideHeaders;
   String defaultType;
+  /** {@code allow} / {@code deny} in order; null: inherited (none anywhere: every client is allowed). */
+  List<AccessRule> accessRules;
   /** {@code types}: extension (lower case) to type; null: inherited, or nginx's built-in three at the top. */
   Map<String, String> types;
   List<String> passHeaders;
@@ -122,6 +124,7 @@ public final class ProxySettings {
     s.addHeaders = addHeaders != null ? addHeaders : parent.addHeaders;
     s.defaultType = defaultType != null ? defaultType : parent.defaultType;
     s.types = types != null ? types : parent.types;
+    s.accessRules = accessRules != null ? accessRules : parent.accessRules;   // a level's own replace, as nginx
     s.hideHeaders = hideHeaders != null ? hideHeaders : parent.hideHeaders;   // each list on its own, as nginx
     s.passHeaders = passHeaders != null ? passHeaders : parent.passHeaders;
     s.accessLogs = accessLogs != null ? accessLogs : parent.accessLogs;
@@ -231,6 +234,11 @@ public final class ProxySettings {
   /** {@code default_type}: the type of a text response when the path's extension does not give one. */
   public String defaultType() {
     return defaultType;
+  }
+
+  /** {@code allow} / {@code deny}: the rules a client's address is tried against, or null when none are set. */
+  public List<AccessRule> accessRules() {
+    return accessRules;
   }
 
   /** {@code types}: extension (lower case) to type, or null when no level has a {@code types} block. */

@@ -15,7 +15,9 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.xgate.gateway.config.AccessLogTarget;
+import io.xgate.gateway.config.AccessRule;
 import io.xgate.gateway.config.Listen;
 import io.xgate.gateway.config.LogFormat;
 import io.xgate.gateway.config.LocationConfig;
@@ -37,6 +39,7 @@ import io.xgate.spi.Balancer;
 import io.xgate.spi.BalancerRegistry;
 import io.xgate.spi.ContentRequest;
 import io.xgate.spi.ContentResponse;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -242,12 +245,19 @@ public final class ServerVerticle extends VerticleBase {
         }
       }
     }
-    if (loc.content() != null) {
-      content(req, loc, vars, g);
+    if (loc.returnStatus() != null) {   // nginx's rewrite phase: before the access rules
+      returnResponse(req, loc, vars, g);
       return;
     }
-    if (loc.returnStatus() != null) {
-      returnResponse(req, loc, vars, g);
+    if (s.accessRules() != null && !AccessRule.allows(s.accessRules(), clientAddress(req))) {
+      errorLog.error("access forbidden by rule, client: " + vars.variable("remote_addr") + ", server: "
+          + host.name() + ", request: \"" + vars.variable("request") + "\""
+          + (req.getHeader(HttpHeaders.HOST) == null ? "" : ", host: \"" + req.getHeader(HttpHeaders.HOST) + "\""));
+      plainStatus(req, 403, s, vars, g);
+      return;
+    }
+    if (loc.content() != null) {
+      content(req, loc, vars, g);
       return;
     }
     if (loc.upstreamByBgn() != null) {
@@ -263,6 +273,15 @@ public final class ServerVerticle extends VerticleBase {
       log(g, loc.settings(), v);
     })
         .upgradeClient(upgradeClient()).errors(errorLog::error).start();
+  }
+
+  /** The client's address bytes (4 or 16), as its connection's socket has them. */
+  private static byte[] clientAddress(HttpServerRequest req) {
+    if (req.connection() instanceof ConnectionBase base
+        && base.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null) {
+      return a.getAddress().getAddress();
+    }
+    return new byte[0];   // not an IP client: only "all" matches it
   }
 
   /**

@@ -86,6 +86,18 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void allowAndDenyAreReadInOrderALevelsOwnReplacingTheInheritedOnes() throws Exception {
+    GatewayConfig c = load("http {\n deny 10.0.0.0/8;\n" + UPSTREAM + " server {\n  listen 127.0.0.1:8080;\n"
+        + "  location / { proxy_pass http://u; }\n  location /own { allow 127.0.0.1; deny all; proxy_pass http://u; }\n"
+        + " }\n}\n");
+    List<LocationConfig> locations = c.servers().get(0).locations();
+    assertThat(locations.get(0).settings().accessRules()).hasSize(1);
+    assertThat(locations.get(1).settings().accessRules()).extracting(AccessRule::allow).containsExactly(true, false);
+    assertError("http {\n deny 10.1;\n}\n", "invalid parameter \"10.1\" in FILE:2");
+    assertError("http {\n allow host.example;\n}\n", "invalid parameter \"host.example\" in FILE:2");
+  }
+
+  @Test
   void aNumberIsCheckedWithNginxsWords() throws Exception {   // each message as nginx 1.22.1 -t gave it
     assertError("http {\n keepalive_requests x;\n}\n", "\"keepalive_requests\" directive invalid number in FILE:2");
     assertError("http {\n proxy_next_upstream_tries -1;\n}\n",
