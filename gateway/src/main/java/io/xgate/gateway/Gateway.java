@@ -112,6 +112,7 @@ public final class Gateway {
       return Future.failedFuture(e);
     }
     ErrorLog errorLog = new ErrorLog(errorFile, config.errorLogLevel());
+    config.warnings().forEach(errorLog::warn);
     cleanTempPaths(config);
     RequestVariables.hostname();   // resolved here, not on an event loop
     // a read-only header map (the headers a repeated origin head gives its clients) is encoded once, then copied
@@ -255,6 +256,7 @@ public final class Gateway {
     reloading = true;
     Future<Generation> built = vertx.executeBlocking(() -> {
       GatewayConfig config = new ConfigLoader(providers, prefix).load(configFile);
+      config.warnings().forEach(errorLog::warn);
       if (config.workerProcesses() != current.get().config().workerProcesses()) {
         errorLog.warn("\"worker_processes\" changes take effect on restart only");
       }

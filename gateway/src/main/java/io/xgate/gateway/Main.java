@@ -130,7 +130,9 @@ public final class Main {
 
   private static int testConfig(Path conf, Path prefix) {
     try {
-      load(conf, prefix);
+      for (String warning : load(conf, prefix).warnings()) {
+        System.err.println(NAME + ": [warn] " + warning);
+      }
     } catch (ConfigException e) {
       System.err.println(NAME + ": [emerg] " + e.getMessage());
       System.err.println(NAME + ": configuration file " + conf + " test failed");

@@ -73,6 +73,17 @@ class PackagedJarTest {
   }
 
   @Test
+  void testingAConfigPrintsWhatNginxWouldWarnAboutAndStillPasses() throws Exception {
+    Path conf = dir.resolve("warned.conf");
+    Files.writeString(conf, "http {\n deny 127.0.0.5/8;\n types { a/x dup; b/y dup; }\n}\n");
+    Run run = xgate("-t", "-c", conf.toString());
+    assertThat(run.output()).contains("xgate: [warn] low address bits of 127.0.0.5/8 are meaningless in " + conf
+        + ":2\n", "xgate: [warn] duplicate extension \"dup\", content type: \"b/y\", previous content type: \"a/x\" in "
+        + conf + ":3\n", "syntax is ok", "test is successful");   // nginx -t's words
+    assertThat(run.exit()).isZero();
+  }
+
+  @Test
   void testingABadConfigNamesFileAndLineAndExitsOne() throws Exception {
     Path conf = dir.resolve("bad.conf");
     Files.writeString(conf, "http {\n  upstream u {\n    hash;\n    server 127.0.0.1:9001;\n  }\n}\n");

@@ -15,8 +15,10 @@ import java.util.List;
  *     {@code unix:}
  * @param prefix how many leading bits of {@code network} a client's address must share
  * @param unix whether the rule is {@code unix:}
+ * @param hostBitsCleared whether the network as written had host bits set (nginx: "low address bits of ... are
+ *     meaningless")
  */
-public record AccessRule(boolean allow, byte[] network, int prefix, boolean unix) {
+public record AccessRule(boolean allow, byte[] network, int prefix, boolean unix, boolean hostBitsCleared) {
 
   /** The decision of {@code rules} for a client at {@code address} (4 or 16 bytes): whether it may go on. */
   public static boolean allows(List<AccessRule> rules, byte[] address) {
@@ -116,10 +118,10 @@ public record AccessRule(boolean allow, byte[] network, int prefix, boolean unix
    */
   public static AccessRule parse(boolean allow, String value) {
     if (value.equals("all")) {
-      return new AccessRule(allow, null, 0, false);
+      return new AccessRule(allow, null, 0, false, false);
     }
     if (value.equals("unix:")) {
-      return new AccessRule(allow, null, 0, true);
+      return new AccessRule(allow, null, 0, true, false);
     }
     int slash = value.indexOf('/');
     String address = slash < 0 ? value : value.substring(0, slash);
@@ -139,10 +141,13 @@ public record AccessRule(boolean allow, byte[] network, int prefix, boolean unix
         return null;
       }
     }
+    boolean cleared = false;
     for (int i = 0; i < bytes.length; i++) {
       int keep = Math.max(0, Math.min(8, prefix - i * 8));
-      bytes[i] &= (byte) (0xff << (8 - keep));
+      byte masked = (byte) (bytes[i] & (0xff << (8 - keep)));
+      cleared |= masked != bytes[i];
+      bytes[i] = masked;
     }
-    return new AccessRule(allow, bytes, prefix, false);
+    return new AccessRule(allow, bytes, prefix, false, cleared);
   }
 }

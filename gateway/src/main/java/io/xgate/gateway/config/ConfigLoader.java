@@ -365,6 +365,9 @@ public final class ConfigLoader {
         if (rule == null) {
           throw n.error("invalid parameter \"" + n.arg(0) + "\"");
         }
+        if (rule.hostBitsCleared()) {
+          config.warnings.add(n.warning("low address bits of " + n.arg(0) + " are meaningless"));
+        }
         ProxySettings s = settingsOf(t);
         if (s.accessRules == null) {
           s.accessRules = new ArrayList<>();
@@ -1193,10 +1196,10 @@ public final class ConfigLoader {
 
   /**
    * A {@code types} block: {@code TYPE EXTENSION...;} lines (nginx's {@code mime.types}), extensions compared without
-   * case; an extension named again takes the later type, as in nginx (which warns). Several blocks at one level
+   * case; an extension named again takes the later type, with nginx's warning. Several blocks at one level
    * add up; a level with none inherits its parent's, and with none anywhere nginx's three built-in types hold.
    */
-  private static void types(ConfigNode block, ProxySettings s) throws ConfigException {
+  private void types(ConfigNode block, ProxySettings s) throws ConfigException {
     if (s.types == null) {
       s.types = new HashMap<>();
     }
@@ -1205,7 +1208,11 @@ public final class ConfigLoader {
         throw line.error("unexpected \"{\"");
       }
       for (String extension : line.args()) {
-        s.types.put(extension.toLowerCase(java.util.Locale.ROOT), line.name());
+        String previous = s.types.put(extension.toLowerCase(java.util.Locale.ROOT), line.name());
+        if (previous != null) {
+          config.warnings.add(line.warning("duplicate extension \"" + extension + "\", content type: \""
+              + line.name() + "\", previous content type: \"" + previous + "\""));
+        }
       }
     }
   }

@@ -34,6 +34,11 @@ public record ConfigNode(String name, List<String> args, String file, int line, 
     return new ConfigException(reason, file, line);
   }
 
+  /** A warning about this directive, with its place, as nginx words one. */
+  public String warning(String reason) {
+    return reason + " in " + file + ":" + line;
+  }
+
   /** The SPI's view of this directive. */
   public Directive toDirective() {
     return new Directive(name, args, file, line);

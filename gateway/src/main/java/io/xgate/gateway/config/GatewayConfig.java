@@ -23,6 +23,8 @@ public final class GatewayConfig {
   Listen peerResolverListen;
   final Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
   final List<ServerConfig> servers = new ArrayList<>();
+  /** What nginx would warn about while reading the config, each with its {@code file:line}. */
+  final List<String> warnings = new ArrayList<>();
   final Map<String, LogFormat> logFormats = new LinkedHashMap<>();
   final Map<String, VariableMap> maps = new LinkedHashMap<>();
   ProxySettings httpSettings = new ProxySettings();
@@ -92,6 +94,14 @@ public final class GatewayConfig {
 
   public List<ServerConfig> servers() {
     return servers;
+  }
+
+  /**
+   * What nginx would warn about while reading this config ({@code low address bits of ... are meaningless in
+   * FILE:LINE}, ...): printed by {@code -t}, written at {@code warn} when the config is loaded.
+   */
+  public List<String> warnings() {
+    return warnings;
   }
 
   /** The variables {@code map} blocks define, by name without {@code $}. */

@@ -74,6 +74,8 @@ class ConfigLoaderTest {
     assertThat(locations.get(1).settings().types()).containsOnly(entry("dup", "b/y"), entry("dup2", "b/y"),
         entry("own", "text/x-own"));
     assertThat(locations.get(2).settings().types()).isEmpty();
+    assertThat(c.warnings()).containsExactly("duplicate extension \"dup\", content type: \"b/y\", previous content"
+        + " type: \"a/x\" in " + dir.resolve("xgate.conf") + ":10");   // as nginx 1.22.1 warned
     assertThat(load("http {\n" + UPSTREAM + " server { listen 127.0.0.1:8080; location / { proxy_pass http://u; } }\n}")
         .servers().get(0).locations().get(0).settings().types()).as("nginx's built-in three then").isNull();
   }
@@ -93,6 +95,9 @@ class ConfigLoaderTest {
     List<LocationConfig> locations = c.servers().get(0).locations();
     assertThat(locations.get(0).settings().accessRules()).hasSize(1);
     assertThat(locations.get(1).settings().accessRules()).extracting(AccessRule::allow).containsExactly(true, false);
+    assertThat(c.warnings()).isEmpty();
+    assertThat(load("http {\n deny 127.0.0.5/8;\n allow 10.0.0.0/8;\n}\n").warnings()).containsExactly(
+        "low address bits of 127.0.0.5/8 are meaningless in " + dir.resolve("xgate.conf") + ":2");   // nginx's words
     assertError("http {\n deny 10.1;\n}\n", "invalid parameter \"10.1\" in FILE:2");
     assertError("http {\n allow host.example;\n}\n", "invalid parameter \"host.example\" in FILE:2");
   }
