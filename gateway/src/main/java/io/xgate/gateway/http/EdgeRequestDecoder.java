@@ -630,7 +630,8 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     HttpVersion version = parts.length == 3 && parts[2].equals("HTTP/1.0") ? HttpVersion.HTTP_1_0
         : HttpVersion.HTTP_1_1;
     DefaultHttpRequest request = new DefaultHttpRequest(version, method, parts.length > 1 ? parts[1] : "", headers);
-    request.setDecoderResult(DecoderResult.failure(new PartialHead(status, line, Math.max(0, complete - start), lineComplete)));
+    long length = Math.max(0, complete - start);
+    request.setDecoderResult(DecoderResult.failure(new PartialHead(status, line, length, lineComplete)));
     return request;
   }
 

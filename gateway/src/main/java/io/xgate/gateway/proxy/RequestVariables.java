@@ -122,14 +122,17 @@ public final class RequestVariables implements RequestView {
       case "query_string": return request.query();
       case "is_args": return request.query() != null ? "?" : "";
       case "server_protocol": return protocol(request.version());
-      case "request": return partialRequestLine != null ? partialRequestLine : request.method().name() + " " + request.uri() + " " + protocol(request.version());
+      case "request":
+        return partialRequestLine != null ? partialRequestLine
+            : request.method().name() + " " + request.uri() + " " + protocol(request.version());
       case "content_length": return request.getHeader("Content-Length");
       case "content_type": return request.getHeader("Content-Type");
       case "remote_user": return null;
       case "status": return status == 0 ? null : Integer.toString(status);
       case "body_bytes_sent": return Long.toString(bodyBytesSent);
       case "bytes_sent": return Long.toString(request.response().bytesWritten());
-      case "request_length": return Long.toString(partialRequestLine != null ? partialLength : request.bytesRead());
+      case "request_length":
+        return Long.toString(partialRequestLine != null ? partialLength : request.bytesRead());
       case "request_time": return millis3(EventTime.nanos() - startNanos);
       case "msec": return secondsWithMillis(EventTime.wallMillis());
       case "time_local": return TIME_LOCAL.format(ZonedDateTime.now());

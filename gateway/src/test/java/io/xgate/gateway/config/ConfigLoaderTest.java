@@ -84,7 +84,8 @@ class ConfigLoaderTest {
   void aTypesBlockTakesTypeLinesOnly() throws Exception {
     assertError("http {\n types {\n  text/css { css; }\n }\n}\n", "unexpected \"{\" in FILE:3");
     assertError("http {\n types text/css;\n}\n", "directive \"types\" has no opening \"{\" in FILE:2");
-    assertError("http {\n types_hash_max_size lots;\n}\n", "\"types_hash_max_size\" directive invalid number in FILE:2");
+    assertError("http {\n types_hash_max_size lots;\n}\n",
+        "\"types_hash_max_size\" directive invalid number in FILE:2");
   }
 
   @Test

@@ -20,7 +20,8 @@ class ContentTypesTest {
   void anyOtherPathGetsTheDefaultType() {
     assertThat(ContentTypes.forPath("/a", null, "text/plain")).isEqualTo("text/plain");
     assertThat(ContentTypes.forPath("/j/x", null, "application/json")).isEqualTo("application/json");
-    assertThat(ContentTypes.forPath("/d.html/x", null, "text/plain")).as("an extension of a folder").isEqualTo("text/plain");
+    assertThat(ContentTypes.forPath("/d.html/x", null, "text/plain")).as("an extension of a folder")
+        .isEqualTo("text/plain");
     assertThat(ContentTypes.forPath("/a.jpeg", null, "text/plain")).as("not built in").isEqualTo("text/plain");
     assertThat(ContentTypes.forPath("/a.", null, "text/plain")).isEqualTo("text/plain");
     assertThat(ContentTypes.forPath("/", null, "text/plain")).isEqualTo("text/plain");
@@ -34,6 +35,7 @@ class ContentTypesTest {
     assertThat(ContentTypes.forPath("/a.html", types, "application/octet-stream"))
         .as("not built in once a types block is there").isEqualTo("application/octet-stream");
     assertThat(ContentTypes.forPath("/a.html", Map.of(), "text/plain")).as("an empty block").isEqualTo("text/plain");
-    assertThat(ContentTypes.forPath("/x.css/y", types, "application/octet-stream")).isEqualTo("application/octet-stream");
+    assertThat(ContentTypes.forPath("/x.css/y", types, "application/octet-stream"))
+        .isEqualTo("application/octet-stream");
   }
 }
