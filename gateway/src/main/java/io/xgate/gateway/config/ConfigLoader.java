@@ -36,7 +36,15 @@ import java.util.regex.PatternSyntaxException;
 public final class ConfigLoader {
 
   /** Where a directive may appear. */
-  enum Ctx { MAIN, EVENTS, HTTP, SERVER, LOCATION, UPSTREAM }
+  enum Ctx { MAIN, EVENTS, HTTP, SERVER, LOCATION, LIMIT_EXCEPT, UPSTREAM }
+
+  /** What the directives inside a {@code limit_except} block write to: the block's own settings. */
+  private record LimitExcept(ProxySettings settings) {
+  }
+
+  /** The methods {@code limit_except} may name ({@code ngx_http_core_limit_except}). */
+  private static final Set<String> LIMIT_EXCEPT_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "MKCOL",
+      "COPY", "MOVE", "OPTIONS", "PROPFIND", "PROPPATCH", "LOCK", "UNLOCK", "PATCH");
 
   @FunctionalInterface
   private interface Handler {
@@ -183,6 +191,9 @@ public final class ConfigLoader {
   private static final Set<Ctx> HSL = EnumSet.of(Ctx.HTTP, Ctx.SERVER, Ctx.LOCATION);
 
   private static ProxySettings settingsOf(Object target) {
+    if (target instanceof LimitExcept l) {
+      return l.settings();
+    }
     if (target instanceof GatewayConfig g) {
       return g.httpSettings;
     }
@@ -359,8 +370,28 @@ public final class ConfigLoader {
         n -> flag(n, n.arg(0)));
     define("default_type", HSL, 1, 1, false, (n, t) -> settingsOf(t).defaultType = n.arg(0));
     define("types", HSL, 0, 0, true, (n, t) -> types(n, settingsOf(t)));
+    define("limit_except", EnumSet.of(Ctx.LOCATION), 1, Integer.MAX_VALUE, true, (n, t) -> {
+      LocationConfig loc = (LocationConfig) t;
+      if (loc.limitExceptMethods != null) {
+        throw n.error("\"limit_except\" directive is duplicate");
+      }
+      Set<String> methods = new HashSet<>();
+      for (String m : n.args()) {
+        String method = m.toUpperCase(java.util.Locale.ROOT);
+        if (!LIMIT_EXCEPT_METHODS.contains(method)) {
+          throw n.error("invalid method \"" + m + "\"");
+        }
+        methods.add(method);
+        if (method.equals("GET")) {
+          methods.add("HEAD");   // as nginx: allowing GET allows HEAD
+        }
+      }
+      loc.limitExceptMethods = Set.copyOf(methods);
+      loc.limitExceptSettings = new ProxySettings();
+      walk(n.children(), Ctx.LIMIT_EXCEPT, new LimitExcept(loc.limitExceptSettings));
+    });
     for (String access : List.of("allow", "deny")) {
-      define(access, HSL, 1, 1, false, (n, t) -> {
+      define(access, EnumSet.of(Ctx.HTTP, Ctx.SERVER, Ctx.LOCATION, Ctx.LIMIT_EXCEPT), 1, 1, false, (n, t) -> {
         AccessRule rule = AccessRule.parse(n.name().equals("allow"), n.arg(0));
         if (rule == null) {
           throw n.error("invalid parameter \"" + n.arg(0) + "\"");
@@ -1045,6 +1076,9 @@ public final class ConfigLoader {
       }
       for (LocationConfig loc : server.locations) {
         loc.settings = loc.settings.inherit(server.settings);
+        if (loc.limitExceptSettings != null) {
+          loc.limitExceptSettings = loc.limitExceptSettings.inherit(loc.settings);
+        }
         checkBuffers(loc.settings, loc.file, loc.line);
       }
     }

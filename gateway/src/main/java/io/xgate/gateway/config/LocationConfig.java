@@ -2,6 +2,8 @@ package io.xgate.gateway.config;
 
 import io.xgate.spi.ComplexValue;
 import io.xgate.spi.ContentHandler;
+import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -23,6 +25,10 @@ public final class LocationConfig {
   ComplexValue upstreamByBgn;
   ContentHandler content;
   ProxySettings settings = new ProxySettings();
+  /** {@code limit_except}: the methods it leaves to the location's own rules; null: none configured. */
+  Set<String> limitExceptMethods;
+  /** {@code limit_except}'s block: its own {@code allow} / {@code deny}, else the location's (after the build). */
+  ProxySettings limitExceptSettings;
 
   LocationConfig(Match match, String pattern, String file, int line) {
     this.match = match;
@@ -77,6 +83,18 @@ public final class LocationConfig {
   /** The merged settings (after the config is built). */
   public ProxySettings settings() {
     return settings;
+  }
+
+  /**
+   * The {@code allow} / {@code deny} rules for a request of {@code method} (null: none), as nginx's
+   * {@code limit_except} chooses them: a method the block does not name takes the block's rules (its own, or the
+   * location's when it has none), a method it names (GET naming HEAD too) the location's.
+   */
+  public List<AccessRule> accessRulesFor(String method) {
+    if (limitExceptMethods != null && !limitExceptMethods.contains(method)) {
+      return limitExceptSettings.accessRules();
+    }
+    return settings.accessRules();
   }
 
   @Override

@@ -249,7 +249,8 @@ public final class ServerVerticle extends VerticleBase {
       returnResponse(req, loc, vars, g);
       return;
     }
-    if (s.accessRules() != null && !AccessRule.allows(s.accessRules(), clientAddress(req))) {
+    List<AccessRule> rules = loc.accessRulesFor(req.method().name());
+    if (rules != null && !AccessRule.allows(rules, clientAddress(req))) {
       errorLog.error("access forbidden by rule, client: " + vars.variable("remote_addr") + ", server: "
           + host.name() + ", request: \"" + vars.variable("request") + "\""
           + (req.getHeader(HttpHeaders.HOST) == null ? "" : ", host: \"" + req.getHeader(HttpHeaders.HOST) + "\""));

@@ -104,6 +104,25 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void limitExceptNamesMethodsNginxKnowsOnceALocationAndHoldsAccessRules() throws Exception {
+    GatewayConfig c = load("http {\n" + UPSTREAM + " server {\n  listen 127.0.0.1:8080;\n"
+        + "  location / { deny 10.0.0.1; limit_except get post { allow all; } proxy_pass http://u; }\n }\n}\n");
+    LocationConfig loc = c.servers().get(0).locations().get(0);
+    assertThat(loc.accessRulesFor("GET")).isSameAs(loc.settings().accessRules());
+    assertThat(loc.accessRulesFor("HEAD")).isSameAs(loc.settings().accessRules());
+    assertThat(loc.accessRulesFor("POST")).isSameAs(loc.settings().accessRules());
+    assertThat(loc.accessRulesFor("PUT")).extracting(AccessRule::allow).containsExactly(true);
+    String in = "http {\n" + UPSTREAM + " server {\n  listen 127.0.0.1:8080;\n  location / { %s proxy_pass http://u; }\n"
+        + " }\n}\n";   // the messages nginx 1.22.1 -t gave
+    assertError(String.format(in, "limit_except FOO { deny all; }"), "invalid method \"FOO\" in FILE:5");
+    assertError(String.format(in, "limit_except GET { deny all; } limit_except POST { deny all; }"),
+        "\"limit_except\" directive is duplicate in FILE:5");
+    assertError(String.format(in, "limit_except GET;"), "directive \"limit_except\" has no opening \"{\" in FILE:5");
+    assertError(String.format(in, "limit_except GET { proxy_read_timeout 1s; }"),
+        "\"proxy_read_timeout\" directive is not allowed here in FILE:5");
+  }
+
+  @Test
   void aNumberIsCheckedWithNginxsWords() throws Exception {   // each message as nginx 1.22.1 -t gave it
     assertError("http {\n keepalive_requests x;\n}\n", "\"keepalive_requests\" directive invalid number in FILE:2");
     assertError("http {\n proxy_next_upstream_tries -1;\n}\n",
