@@ -42,6 +42,8 @@ class ResponseHeadTest {
   private static Vertx vertx;
   private static Gateway gateway;
   private static int port;
+  /** A server with {@code underscores_in_headers on}. */
+  private static int underscoresPort;
   private static int originPort;
   /** The request heads the origin received, in order. */
   private static final Queue<String> originSaw = new ConcurrentLinkedQueue<>();
@@ -79,6 +81,7 @@ class ResponseHeadTest {
       });
     }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
     port = RawHttp.freePort();
+    underscoresPort = RawHttp.freePort();
     Path conf = temp.resolve("xgate.conf");
     Path mime = temp.resolve("mime.types");   // as nginx's mime.types writes them
     Files.writeString(mime, "types {\n    text/html  html htm;\n    text/css  css;\n    application/json  json;\n}\n");
@@ -100,11 +103,14 @@ class ResponseHeadTest {
         + "  location /twice/ { proxy_pass http://127.0.0.1:" + originPort + "; proxy_http_version 1.0;"
         + " proxy_set_header X-A one; proxy_set_header X-A two; proxy_set_header Host h1; proxy_set_header host h2;"
         + " proxy_set_header X-B one; proxy_set_header X-B \"\"; }\n"
+        + "  location /under/ { proxy_pass http://127.0.0.1:" + originPort + "; proxy_http_version 1.0; }\n"
         + "  location = /text { return 200 \"x\"; }\n"
         + "  location /typed/ { default_type application/json; return 200 \"{}\"; }\n"
         + "  location /mime/ { include " + mime + "; default_type application/octet-stream; return 200 \"x\"; }\n"
         + "  location = /refused { proxy_pass http://127.0.0.1:" + RawHttp.freePort() + "; }\n"
-        + " }\n}\n");
+        + " }\n"
+        + " server { listen 127.0.0.1:" + underscoresPort + "; underscores_in_headers on;\n"
+        + "  location / { proxy_pass http://127.0.0.1:" + originPort + "; proxy_http_version 1.0; }\n }\n}\n");
     gateway = Gateway.start(conf, temp).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
@@ -292,6 +298,22 @@ class ResponseHeadTest {
     assertThat(originSaw).hasSize(1);
     assertThat(originSaw.peek()).isEqualTo("GET /twice/x HTTP/1.0\r\nX-A: one\r\nX-A: two\r\n"   // as nginx 1.22.1 sent
         + "Host: h1\r\nhost: h2\r\nX-B: one\r\nConnection: close\r\nAccept: */*\r\n\r\n");
+  }
+
+  @Test
+  void aClientsHeaderWithAnUnderscoreInItsNameIsDroppedUnlessUnderscoresInHeadersIsOn() throws Exception {
+    originSaw.clear();   // each head as nginx 1.22.1 sent it for the same request
+    RawHttp.exchange(port, "GET /under/x HTTP/1.1\r\nHost: x\r\nX_Under: a\r\nAccept: */*\r\nConnection: close\r\n\r\n");
+    assertThat(originSaw.poll()).isEqualTo("GET /under/x HTTP/1.0\r\nHost: 127.0.0.1:" + originPort
+        + "\r\nConnection: close\r\nAccept: */*\r\n\r\n");
+    RawHttp.exchange(port, "POST /under/p HTTP/1.1\r\nHost: x\r\nX_Under: a\r\nContent-Length: 2\r\n"
+        + "Connection: close\r\n\r\nab");   // a request with a body: Netty's decoder, not the plain-head path
+    assertThat(originSaw.poll()).isEqualTo("POST /under/p HTTP/1.0\r\nHost: 127.0.0.1:" + originPort
+        + "\r\nConnection: close\r\nContent-Length: 2\r\n\r\n");
+    RawHttp.exchange(underscoresPort, "GET /on HTTP/1.1\r\nHost: x\r\nX_Under: a\r\nAccept: */*\r\n"
+        + "Connection: close\r\n\r\n");
+    assertThat(originSaw.poll()).isEqualTo("GET /on HTTP/1.0\r\nHost: 127.0.0.1:" + originPort
+        + "\r\nConnection: close\r\nX_Under: a\r\nAccept: */*\r\n\r\n");
   }
 
   private static String get(String path) throws Exception {

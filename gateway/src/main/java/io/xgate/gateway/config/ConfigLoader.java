@@ -263,6 +263,11 @@ public final class ConfigLoader {
       s.largeHeaderBufferSize = size;
     });
 
+    define("underscores_in_headers", EnumSet.of(Ctx.HTTP, Ctx.SERVER), 1, 1, false, (n, t) -> {
+      ProxySettings s = settingsOf(t);
+      duplicate(n, s.underscoresInHeaders);
+      s.underscoresInHeaders = flag(n, n.arg(0));
+    });
     define("client_header_timeout", EnumSet.of(Ctx.HTTP, Ctx.SERVER), 1, 1, false, (n, t) -> {
       ProxySettings s = settingsOf(t);
       duplicate(n, s.clientHeaderTimeoutMs);

@@ -27,6 +27,8 @@ public final class ProxySettings {
   List<HeaderValue> addHeaders;
   List<String> hideHeaders;
   String defaultType;
+  /** {@code underscores_in_headers} (http, server; the listener's default server's value governs). */
+  Boolean underscoresInHeaders;
   /** {@code allow} / {@code deny} in order; null: inherited (none anywhere: every client is allowed). */
   List<AccessRule> accessRules;
   /** {@code types}: extension (lower case) to type; null: inherited, or nginx's built-in three at the top. */
@@ -105,6 +107,7 @@ public final class ProxySettings {
     s.tempFileWriteSize = null;   // unset: as busyBuffersSize
     s.proxyTempPath = null;   // resolved by the builder: PREFIX/proxy_temp
     s.largeHeaderBuffers = 4;
+    s.underscoresInHeaders = false;
     s.largeHeaderBufferSize = 8L * 1024;
     s.pluginDirectives = Map.of();
     return s;
@@ -124,7 +127,8 @@ public final class ProxySettings {
     s.addHeaders = addHeaders != null ? addHeaders : parent.addHeaders;
     s.defaultType = defaultType != null ? defaultType : parent.defaultType;
     s.types = types != null ? types : parent.types;
-    s.accessRules = accessRules != null ? accessRules : parent.accessRules;   // a level's own replace, as nginx
+    s.accessRules = accessRules != null ? accessRules : parent.accessRules;
+    s.underscoresInHeaders = underscoresInHeaders != null ? underscoresInHeaders : parent.underscoresInHeaders;   // a level's own replace, as nginx
     s.hideHeaders = hideHeaders != null ? hideHeaders : parent.hideHeaders;   // each list on its own, as nginx
     s.passHeaders = passHeaders != null ? passHeaders : parent.passHeaders;
     s.accessLogs = accessLogs != null ? accessLogs : parent.accessLogs;
@@ -234,6 +238,11 @@ public final class ProxySettings {
   /** {@code default_type}: the type of a text response when the path's extension does not give one. */
   public String defaultType() {
     return defaultType;
+  }
+
+  /** {@code underscores_in_headers}: whether a client's header with an underscore in its name is kept. */
+  public boolean underscoresInHeaders() {
+    return underscoresInHeaders;
   }
 
   /** {@code allow} / {@code deny}: the rules a client's address is tried against, or null when none are set. */

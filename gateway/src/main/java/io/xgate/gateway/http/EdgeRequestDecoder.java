@@ -59,6 +59,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>a request line longer than a buffer: 414 (Netty's {@code maxInitialLineLength});</li>
  *   <li>a NUL in a header value: 400 (Netty already refuses control characters and spaces in names, and
  *       invalid lengths);</li>
+ *   <li>a header whose name has an underscore is dropped, unless {@code underscores_in_headers on};</li>
  *   <li>an invalid chunk size: 400, written here (Vert.x would only close the connection), unless a response is
  *       under way already; either way the connection is closed.</li>
  * </ul>
@@ -185,6 +186,11 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   private int requestsOpen;
   /** Whether the response under way is a final one (not a 100 Continue, whose end is not a response's end). */
   private boolean finalResponse;
+  /**
+   * {@code underscores_in_headers}: whether a header whose name has an underscore is kept; nginx's default drops it
+   * (it is not proxied, and no variable sees it).
+   */
+  private final boolean underscoresInHeaders;
   /** After a 101 the connection is a tunnel: none of the client's timeouts. */
   private boolean upgraded;
   /** Whether the next bytes the client sends start a request's head (none is read, or the last one's body is). */
@@ -209,25 +215,27 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
    * A decoder for a connection of a listener with {@code options}; {@code plainHeads}: whether plain heads are read
    * by {@link #decodePlainHead} (always, but in the test that compares it with Netty's decoder).
    */
-  EdgeRequestDecoder(HttpServerOptions options, int maxHeaderLine, ClientTimeouts timeouts, boolean plainHeads) {
+  EdgeRequestDecoder(HttpServerOptions options, int maxHeaderLine, ClientRules rules, boolean plainHeads) {
     super(options);
     this.plainHeads = plainHeads;
     this.maxHeaderLine = maxHeaderLine;
     this.maxInitialLine = options.getMaxInitialLineLength();
     this.maxHeaderSize = options.getMaxHeaderSize();
-    this.headerNanos = timeouts.headerMs() * 1_000_000;
-    this.keepaliveNanos = timeouts.keepaliveMs() * 1_000_000;
-    this.sendNanos = timeouts.sendMs() * 1_000_000;
+    this.headerNanos = rules.headerMs() * 1_000_000;
+    this.keepaliveNanos = rules.keepaliveMs() * 1_000_000;
+    this.sendNanos = rules.sendMs() * 1_000_000;
+    this.underscoresInHeaders = rules.underscoresInHeaders();
   }
 
   /**
-   * The client's timeouts a connection starts with: those of its listener's default server (nginx's
-   * {@code client_header_timeout}, {@code keepalive_timeout}, {@code send_timeout}), in milliseconds; a request
-   * brings its location's keep-alive and send timeouts ({@link #requestTimeouts}).
+   * The rules a client connection starts with, those of its listener's default server: nginx's
+   * {@code client_header_timeout}, {@code keepalive_timeout}, {@code send_timeout} (milliseconds; a request brings
+   * its location's keep-alive and send timeouts, {@link #requestTimeouts}) and {@code underscores_in_headers}.
    */
-  record ClientTimeouts(long headerMs, long keepaliveMs, long sendMs) {
-    static ClientTimeouts of(ProxySettings s) {
-      return new ClientTimeouts(s.clientHeaderTimeoutMs(), s.keepaliveTimeoutMs(), s.clientSendTimeoutMs());
+  record ClientRules(long headerMs, long keepaliveMs, long sendMs, boolean underscoresInHeaders) {
+    static ClientRules of(ProxySettings s) {
+      return new ClientRules(s.clientHeaderTimeoutMs(), s.keepaliveTimeoutMs(), s.clientSendTimeoutMs(),
+          s.underscoresInHeaders());
     }
   }
 
@@ -242,17 +250,16 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
 
   /**
    * Puts this decoder in place of Vert.x's in a new connection's pipeline (before anything was read), keeping
-   * {@code timeouts} for it.
+   * {@code rules} for it.
    */
-  static void install(HttpConnection connection, HttpServerOptions options, ClientTimeouts timeouts) {
+  static void install(HttpConnection connection, HttpServerOptions options, ClientRules rules) {
     if (!(connection instanceof ConnectionBase base)) {
       return;
     }
     Channel ch = base.channel();
     ChannelHandler current = ch.pipeline().get("httpDecoder");
     if (current instanceof VertxHttpRequestDecoder && !(current instanceof EdgeRequestDecoder)) {
-      EdgeRequestDecoder decoder = new EdgeRequestDecoder(options, options.getMaxInitialLineLength(), timeouts,
-          true);
+      EdgeRequestDecoder decoder = new EdgeRequestDecoder(options, options.getMaxInitialLineLength(), rules, true);
       ch.config().setAllocator(ReusedBuffers.DEFAULT);
       ch.pipeline().replace("httpDecoder", "httpDecoder", decoder);
       ch.pipeline().addBefore("handler", "edgeResponseTracker", decoder.new ResponseTracker());
@@ -526,6 +533,9 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
         headStartNanos = NONE;
         partialHead = null;
         if (request.decoderResult().isSuccess()) {
+          if (!underscoresInHeaders) {
+            dropUnderscoreNames(request.headers());
+          }
           check(request);
         }
       } else if (msg instanceof HttpContent content && content.decoderResult().isFailure()) {
@@ -716,7 +726,9 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
           break;
         }
         int nameStart = p;
+        boolean underscore = false;
         while (p < n && TOKEN[b[p] & 0xff]) {
+          underscore |= b[p] == '_';
           p++;
         }
         if (p == nameStart || p >= n || b[p] != ':') {
@@ -744,6 +756,9 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
         AsciiString name = splitHeaderName(b, nameStart, nameEnd - nameStart);
         if (BODY_HEADERS.contains(name)) {
           return false;   // a body, or a 1.0 WebSocket's key bytes: Netty's decoder knows their rules
+        }
+        if (underscore && !underscoresInHeaders) {
+          continue;   // nginx ignores the line
         }
         @SuppressWarnings("deprecation")   // bytes as Latin-1 chars, as Netty's decoder makes them
         String value = valueEnd == valueStart ? "" : new String(b, 0, valueStart, valueEnd - valueStart);
@@ -794,6 +809,28 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     raw.writeCharSequence(head, StandardCharsets.ISO_8859_1);
     raw.writeBytes(page.getBytes());
     ctx.writeAndFlush(raw).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /** Takes out the headers whose name has an underscore, as nginx ignores them ({@code underscores_in_headers off}). */
+  private static void dropUnderscoreNames(HttpHeaders headers) {
+    List<CharSequence> dropped = null;
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+      CharSequence name = it.next().getKey();
+      for (int i = 0; i < name.length(); i++) {
+        if (name.charAt(i) == '_') {
+          if (dropped == null) {
+            dropped = new java.util.ArrayList<>(2);
+          }
+          dropped.add(name);
+          break;
+        }
+      }
+    }
+    if (dropped != null) {
+      for (CharSequence name : dropped) {
+        headers.remove(name);
+      }
+    }
   }
 
   private void check(HttpRequest request) {

@@ -185,7 +185,7 @@ public final class ServerVerticle extends VerticleBase {
             decoding = EdgeRequestDecoder.limits(new HttpServerOptions(options), now.largeHeaderBuffers(),
                 now.largeHeaderBufferSize());
           }
-          EdgeRequestDecoder.install(conn, decoding, EdgeRequestDecoder.ClientTimeouts.of(now));
+          EdgeRequestDecoder.install(conn, decoding, EdgeRequestDecoder.ClientRules.of(now));
         })
         .invalidRequestHandler(invalidRequests);
   }

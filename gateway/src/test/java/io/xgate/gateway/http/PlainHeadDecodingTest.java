@@ -106,7 +106,7 @@ class PlainHeadDecodingTest {
     // small limits, so that the long cases above cross them: a 256-byte request line and header line, 1 KiB headers
     HttpServerOptions options = new HttpServerOptions().setMaxInitialLineLength(256).setMaxHeaderSize(1024);
     EdgeRequestDecoder decoder = new EdgeRequestDecoder(options, 256,
-        new EdgeRequestDecoder.ClientTimeouts(60_000, 60_000, 60_000), plainHeads);
+        new EdgeRequestDecoder.ClientRules(60_000, 60_000, 60_000, false), plainHeads);
     used.add(decoder);
     EmbeddedChannel channel = new EmbeddedChannel(decoder);
     List<String> seen = new ArrayList<>();
