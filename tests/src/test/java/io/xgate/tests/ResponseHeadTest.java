@@ -104,6 +104,8 @@ class ResponseHeadTest {
         + " proxy_set_header X-A one; proxy_set_header X-A two; proxy_set_header Host h1; proxy_set_header host h2;"
         + " proxy_set_header X-B one; proxy_set_header X-B \"\"; }\n"
         + "  location /under/ { proxy_pass http://127.0.0.1:" + originPort + "; proxy_http_version 1.0; }\n"
+        + "  location /noheaders/ { proxy_pass http://127.0.0.1:" + originPort + "; proxy_http_version 1.0;"
+        + " proxy_pass_request_headers off; proxy_set_header X-Set s; }\n"
         + "  location = /text { return 200 \"x\"; }\n"
         + "  location /typed/ { default_type application/json; return 200 \"{}\"; }\n"
         + "  location /mime/ { include " + mime + "; default_type application/octet-stream; return 200 \"x\"; }\n"
@@ -314,6 +316,15 @@ class ResponseHeadTest {
         + "Connection: close\r\n\r\n");
     assertThat(originSaw.poll()).isEqualTo("GET /on HTTP/1.0\r\nHost: 127.0.0.1:" + originPort
         + "\r\nConnection: close\r\nX_Under: a\r\nAccept: */*\r\n\r\n");
+  }
+
+  @Test
+  void proxyPassRequestHeadersOffSendsTheProxysOwnHeadersOnly() throws Exception {
+    originSaw.clear();
+    RawHttp.exchange(port, "GET /noheaders/x HTTP/1.1\r\nHost: x\r\nX-Client: c\r\nAccept: */*\r\n"
+        + "Connection: close\r\n\r\n");
+    assertThat(originSaw.poll()).isEqualTo("GET /noheaders/x HTTP/1.0\r\nX-Set: s\r\nHost: 127.0.0.1:" + originPort
+        + "\r\nConnection: close\r\n\r\n");   // as nginx 1.22.1 sent it
   }
 
   private static String get(String path) throws Exception {

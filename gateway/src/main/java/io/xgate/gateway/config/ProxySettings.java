@@ -45,6 +45,8 @@ public final class ProxySettings {
   Boolean proxyRedirect;
   List<Redirect> proxyRedirects;
   Boolean absoluteRedirect;
+  /** {@code proxy_pass_request_headers}: whether the client's headers go on to the origin. */
+  Boolean passRequestHeaders;
   Boolean portInRedirect;
   Boolean serverNameInRedirect;
   Long leaseTimeoutMs;
@@ -93,6 +95,7 @@ public final class ProxySettings {
     s.proxyRedirect = Boolean.TRUE;
     s.proxyRedirects = null;   // resolved per proxying location: nginx's default rule for its proxy_pass
     s.absoluteRedirect = Boolean.TRUE;
+    s.passRequestHeaders = Boolean.TRUE;
     s.portInRedirect = Boolean.TRUE;
     s.serverNameInRedirect = Boolean.FALSE;
     s.leaseTimeoutMs = 60_000L;
@@ -142,6 +145,7 @@ public final class ProxySettings {
     s.proxyRedirect = proxyRedirect != null ? proxyRedirect : parent.proxyRedirect;
     s.proxyRedirects = proxyRedirects != null ? proxyRedirects : parent.proxyRedirects;
     s.absoluteRedirect = absoluteRedirect != null ? absoluteRedirect : parent.absoluteRedirect;
+    s.passRequestHeaders = passRequestHeaders != null ? passRequestHeaders : parent.passRequestHeaders;
     s.portInRedirect = portInRedirect != null ? portInRedirect : parent.portInRedirect;
     s.serverNameInRedirect = serverNameInRedirect != null ? serverNameInRedirect : parent.serverNameInRedirect;
     s.leaseTimeoutMs = leaseTimeoutMs != null ? leaseTimeoutMs : parent.leaseTimeoutMs;
@@ -341,6 +345,14 @@ public final class ProxySettings {
   }
 
   /** {@code absolute_redirect}: whether a redirect to a path ({@code /x}) is sent as a whole URL. */
+  /**
+   * {@code proxy_pass_request_headers}: whether the client's headers go on to the origin (off: only those the
+   * proxy sets itself, {@code proxy_set_header} lines, {@code Host}, {@code Connection}, a read body's length).
+   */
+  public boolean passRequestHeaders() {
+    return passRequestHeaders;
+  }
+
   public boolean absoluteRedirect() {
     return absoluteRedirect;
   }

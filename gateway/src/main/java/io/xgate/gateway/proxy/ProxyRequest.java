@@ -383,6 +383,10 @@ public final class ProxyRequest {
    */
   private void originRequestHeaders(OriginExchange out) {
     setProxyHeaders(out);
+    if (!settings.passRequestHeaders()) {   // proxy_pass_request_headers off: the proxy's own only
+      selection.onRequestHeaders(peer, out.requestHeadersToEdit());
+      return;
+    }
     MultiMap in = request.headers();
     String connection = in.get(HttpHeaders.CONNECTION);
     HeaderNameSet replaced = settings.proxySetHeaderNames();
@@ -410,7 +414,7 @@ public final class ProxyRequest {
     String connection = request.headers().get(HttpHeaders.CONNECTION);
     HeaderNameSet replaced = settings.proxySetHeaderNames();
     request.headers().forEach((name, value) -> {
-      if (passedOn(name, connection) && !replaced.contains(name)) {
+      if (settings.passRequestHeaders() && passedOn(name, connection) && !replaced.contains(name)) {
         headers.add(name, value);
       }
     });
