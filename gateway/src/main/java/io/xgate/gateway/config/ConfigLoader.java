@@ -62,7 +62,7 @@ public final class ConfigLoader {
       "root", "alias",
       "index", "sendfile",
       "tcp_nopush", "tcp_nodelay", "gzip", "proxy_intercept_errors",
-      "proxy_pass_request_body", "proxy_cache", "proxy_cache_path", "proxy_cache_valid", "proxy_cache_key", "rewrite",
+      "proxy_cache", "proxy_cache_path", "proxy_cache_valid", "proxy_cache_key", "rewrite",
       "if", "set", "try_files", "error_page", "limit_req", "limit_req_zone", "limit_conn",
       "limit_conn_zone", "ssl_certificate", "ssl_certificate_key", "ssl_protocols", "ssl_ciphers", "user",
       "worker_rlimit_nofile", "multi_accept", "use", "accept_mutex", "fastcgi_temp_path", "uwsgi_temp_path",
@@ -369,6 +369,8 @@ public final class ConfigLoader {
       s.proxySetHeaders.add(new HeaderValue(n.arg(0), complex(n, n.arg(1)), false));
     });
     define("proxy_redirect", HSL, 1, 2, false, (n, t) -> proxyRedirect(n, t));
+    setting("proxy_pass_request_body", s -> s.passRequestBody, (s, v) -> s.passRequestBody = v,
+        n -> flag(n, n.arg(0)));
     setting("proxy_pass_request_headers", s -> s.passRequestHeaders, (s, v) -> s.passRequestHeaders = v,
         n -> flag(n, n.arg(0)));
     setting("absolute_redirect", s -> s.absoluteRedirect, (s, v) -> s.absoluteRedirect = v, n -> flag(n, n.arg(0)));

@@ -47,6 +47,8 @@ public final class ProxySettings {
   Boolean absoluteRedirect;
   /** {@code proxy_pass_request_headers}: whether the client's headers go on to the origin. */
   Boolean passRequestHeaders;
+  /** {@code proxy_pass_request_body}: whether the client's body goes on to the origin. */
+  Boolean passRequestBody;
   Boolean portInRedirect;
   Boolean serverNameInRedirect;
   Long leaseTimeoutMs;
@@ -96,6 +98,7 @@ public final class ProxySettings {
     s.proxyRedirects = null;   // resolved per proxying location: nginx's default rule for its proxy_pass
     s.absoluteRedirect = Boolean.TRUE;
     s.passRequestHeaders = Boolean.TRUE;
+    s.passRequestBody = Boolean.TRUE;
     s.portInRedirect = Boolean.TRUE;
     s.serverNameInRedirect = Boolean.FALSE;
     s.leaseTimeoutMs = 60_000L;
@@ -146,6 +149,7 @@ public final class ProxySettings {
     s.proxyRedirects = proxyRedirects != null ? proxyRedirects : parent.proxyRedirects;
     s.absoluteRedirect = absoluteRedirect != null ? absoluteRedirect : parent.absoluteRedirect;
     s.passRequestHeaders = passRequestHeaders != null ? passRequestHeaders : parent.passRequestHeaders;
+    s.passRequestBody = passRequestBody != null ? passRequestBody : parent.passRequestBody;
     s.portInRedirect = portInRedirect != null ? portInRedirect : parent.portInRedirect;
     s.serverNameInRedirect = serverNameInRedirect != null ? serverNameInRedirect : parent.serverNameInRedirect;
     s.leaseTimeoutMs = leaseTimeoutMs != null ? leaseTimeoutMs : parent.leaseTimeoutMs;
@@ -351,6 +355,15 @@ public final class ProxySettings {
    */
   public boolean passRequestHeaders() {
     return passRequestHeaders;
+  }
+
+  /**
+   * {@code proxy_pass_request_body}: whether the client's body goes on to the origin. Off, as nginx, the body is
+   * still read in full (and held to {@code client_max_body_size}) and its length still sent as
+   * {@code Content-Length}, unless a {@code proxy_set_header Content-Length} says otherwise; its bytes are not.
+   */
+  public boolean passRequestBody() {
+    return passRequestBody;
   }
 
   public boolean absoluteRedirect() {

@@ -175,7 +175,7 @@ public final class ProxyRequest {
     if (hasBody) {
       clientBody = new ClientBodyStream(vertx, request, settings.clientBodyTimeoutMs(), this::clientBodyTimedOut);
     }
-    if (hasBody && settings.requestBuffering()) {
+    if (hasBody && (settings.requestBuffering() || !settings.passRequestBody())) {   // read in full, as nginx
       RequestBody.read(vertx, clientBody, settings.clientBodyBufferSize(), settings.clientMaxBodySize(),
           Path.of(settings.clientBodyTempPath())).onComplete(ar -> {
             if (ar.succeeded()) {
@@ -301,7 +301,9 @@ public final class ProxyRequest {
         readResponseHeader(in);
       }
     };
-    if (body != null) {
+    if (body != null && !settings.passRequestBody()) {
+      out.send(headRead);   // proxy_pass_request_body off: its length goes (as nginx sends it), its bytes do not
+    } else if (body != null) {
       body.send(out, headRead);   // kept: a retry sends it again
     } else if (hasBody) {
       bodyConsumed = true;
