@@ -112,6 +112,10 @@ class ResponseHeadTest {
         + " proxy_set_header X-A one; proxy_set_header X-A two; proxy_set_header Host h1; proxy_set_header host h2;"
         + " proxy_set_header X-B one; proxy_set_header X-B \"\"; }\n"
         + "  location /under/ { proxy_pass http://127.0.0.1:" + originPort + "; proxy_http_version 1.0; }\n"
+        + "  location /method/ { proxy_pass http://127.0.0.1:" + originPort + "; proxy_http_version 1.0;"
+        + " proxy_method GET; }\n"
+        + "  location /varmethod/ { proxy_pass http://127.0.0.1:" + originPort + "; proxy_http_version 1.0;"
+        + " proxy_method $http_x_m; }\n"
         + "  location /nobody/ { proxy_pass http://127.0.0.1:" + originPort + "; proxy_http_version 1.0;"
         + " proxy_pass_request_body off; }\n"
         + "  location /noheaders/ { proxy_pass http://127.0.0.1:" + originPort + "; proxy_http_version 1.0;"
@@ -349,6 +353,20 @@ class ResponseHeadTest {
     assertThat(originSaw.poll()).isEqualTo("POST /nobody/p HTTP/1.0\r\nHost: 127.0.0.1:" + originPort
         + "\r\nConnection: close\r\nContent-Length: 2\r\nX-Client: c\r\n\r\n");
     assertThat(bodySaw.poll()).as("no body byte").isEmpty();
+  }
+
+  @Test
+  void proxyMethodSendsItsMethodToTheOriginAndAHeadClientStillGetsAHeadOnly() throws Exception {
+    originSaw.clear();   // each head as nginx 1.22.1 sent it
+    RawHttp.exchange(port, "POST /method/p HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab");
+    assertThat(originSaw.poll()).isEqualTo("GET /method/p HTTP/1.0\r\nHost: 127.0.0.1:" + originPort
+        + "\r\nConnection: close\r\nContent-Length: 2\r\n\r\n");
+    String answer = RawHttp.exchange(port, "HEAD /method/h HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertThat(originSaw.poll()).isEqualTo("GET /method/h HTTP/1.0\r\nHost: 127.0.0.1:" + originPort
+        + "\r\nConnection: close\r\n\r\n");
+    assertThat(answer).startsWith("HTTP/1.1 200 OK\r\n").endsWith("\r\n\r\n");   // the origin's body dropped
+    RawHttp.exchange(port, "GET /varmethod/v HTTP/1.1\r\nHost: x\r\nX-M: PUT\r\nConnection: close\r\n\r\n");
+    assertThat(originSaw.poll()).startsWith("PUT /varmethod/v HTTP/1.0\r\n");
   }
 
   private static String get(String path) throws Exception {

@@ -369,6 +369,7 @@ public final class ConfigLoader {
       s.proxySetHeaders.add(new HeaderValue(n.arg(0), complex(n, n.arg(1)), false));
     });
     define("proxy_redirect", HSL, 1, 2, false, (n, t) -> proxyRedirect(n, t));
+    setting("proxy_method", s -> s.proxyMethod, (s, v) -> s.proxyMethod = v, n -> complex(n, n.arg(0)));
     setting("proxy_pass_request_body", s -> s.passRequestBody, (s, v) -> s.passRequestBody = v,
         n -> flag(n, n.arg(0)));
     setting("proxy_pass_request_headers", s -> s.passRequestHeaders, (s, v) -> s.passRequestHeaders = v,

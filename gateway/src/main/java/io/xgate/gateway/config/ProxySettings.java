@@ -1,5 +1,6 @@
 package io.xgate.gateway.config;
 
+import io.xgate.spi.ComplexValue;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Locale;
@@ -21,6 +22,8 @@ public final class ProxySettings {
   Long readTimeoutMs;
   Long sendTimeoutMs;
   String httpVersion;
+  /** {@code proxy_method}: the origin request's method (may hold variables); null: the client's. */
+  ComplexValue proxyMethod;
   List<HeaderValue> proxySetHeaders;
   /** Made from {@link #proxySetHeaders} on first use. */
   private HeaderNameSet proxySetHeaderNames;
@@ -129,6 +132,7 @@ public final class ProxySettings {
     s.readTimeoutMs = readTimeoutMs != null ? readTimeoutMs : parent.readTimeoutMs;
     s.sendTimeoutMs = sendTimeoutMs != null ? sendTimeoutMs : parent.sendTimeoutMs;
     s.httpVersion = httpVersion != null ? httpVersion : parent.httpVersion;
+    s.proxyMethod = proxyMethod != null ? proxyMethod : parent.proxyMethod;
     s.proxySetHeaders = proxySetHeaders != null ? proxySetHeaders : parent.proxySetHeaders;
     s.addHeaders = addHeaders != null ? addHeaders : parent.addHeaders;
     s.defaultType = defaultType != null ? defaultType : parent.defaultType;
@@ -364,6 +368,11 @@ public final class ProxySettings {
    */
   public boolean passRequestBody() {
     return passRequestBody;
+  }
+
+  /** {@code proxy_method}: the origin request's method (may hold variables), or null for the client's. */
+  public ComplexValue proxyMethod() {
+    return proxyMethod;
   }
 
   public boolean absoluteRedirect() {

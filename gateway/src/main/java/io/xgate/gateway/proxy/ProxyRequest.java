@@ -35,6 +35,7 @@ import io.xgate.gateway.origin.OriginPool;
 import io.xgate.gateway.origin.OriginResponse;
 import io.xgate.gateway.origin.VertxOriginResponse;
 import io.xgate.gateway.upstream.Upstream;
+import io.xgate.spi.ComplexValue;
 import io.xgate.spi.Outcome;
 import io.xgate.spi.Peer;
 import io.xgate.spi.Selection;
@@ -271,8 +272,7 @@ public final class ProxyRequest {
           attempt.connectNanos = EventTime.nanos() - attempt.startNanos;
           // nginx times reads (proxy_read_timeout) and writes (proxy_send_timeout) apart; an exchange has one
           // timeout without activity: a request without a body only waits to read, one with a body gets the larger
-          exchange = connection.exchange(context, io.netty.handler.codec.http.HttpMethod.valueOf(
-              request.method().name()), upstreamUri, "1.0".equals(settings.httpVersion())
+          exchange = connection.exchange(context, originMethod(), upstreamUri, "1.0".equals(settings.httpVersion())
               ? io.netty.handler.codec.http.HttpVersion.HTTP_1_0 : io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
               hasBody ? Math.max(settings.readTimeoutMs(), settings.sendTimeoutMs()) : settings.readTimeoutMs(),
               (int) Math.min(settings.proxyBufferSize(), Integer.MAX_VALUE));
@@ -792,6 +792,22 @@ public final class ProxyRequest {
         triesLeft = 0;
       }
     }
+  }
+
+  /**
+   * The origin request's method: {@code proxy_method}'s value when set (and a token), else the client's. Retries
+   * still go by the client's ({@link #nonIdempotent}), as nginx's; a HEAD sent on as GET gets its answer's body
+   * read and dropped.
+   */
+  private io.netty.handler.codec.http.HttpMethod originMethod() {
+    ComplexValue m = settings.proxyMethod();
+    if (m != null) {
+      String name = m.evaluate(vars);
+      if (!name.isEmpty() && name.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
+        return io.netty.handler.codec.http.HttpMethod.valueOf(name);
+      }
+    }
+    return io.netty.handler.codec.http.HttpMethod.valueOf(request.method().name());
   }
 
   private boolean nonIdempotent() {
