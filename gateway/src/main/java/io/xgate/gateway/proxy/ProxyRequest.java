@@ -432,10 +432,12 @@ public final class ProxyRequest {
   private void setProxyHeaders(ProxyHeaders headers) {
     boolean hostSet = false;
     boolean connectionSet = false;
+    boolean lengthSet = false;
     for (HeaderValue h : settings.proxySetHeaders()) {
       String v = h.value().evaluate(vars);
       hostSet |= h.name().equalsIgnoreCase("host");
       connectionSet |= h.name().equalsIgnoreCase("connection");
+      lengthSet |= h.name().equalsIgnoreCase("content-length");
       if (!v.isEmpty()) {
         headers.addHeader(h.name(), v);
       }
@@ -451,7 +453,7 @@ public final class ProxyRequest {
     if ("1.0".equals(settings.httpVersion()) && headers.header(HttpHeaders.CONNECTION) == null) {
       headers.setHeader(HeaderNames.CONNECTION, "close");   // an HTTP/1.0 request line: no keep-alive unless set
     }
-    if (body != null) {
+    if (body != null && !lengthSet) {
       headers.setHeader(HeaderNames.CONTENT_LENGTH, Long.toString(body.length()));   // as nginx sends a read body
     }
   }
