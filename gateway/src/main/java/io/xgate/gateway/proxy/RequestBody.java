@@ -8,6 +8,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.streams.ReadStream;
+import io.xgate.gateway.http.HeaderNames;
 import io.xgate.gateway.origin.OriginExchange;
 import io.xgate.gateway.origin.OriginResponse;
 import java.nio.file.Path;
@@ -163,6 +164,9 @@ public final class RequestBody {
         return;
       }
       AsyncFile in = opened.result();
+      // bytes sent go with their length, as from memory (a proxy_set_header Content-Length "" only drops it when
+      // the body is not sent: proxy_pass_request_body off)
+      out.setHeader(HeaderNames.CONTENT_LENGTH, Long.toString(length()));
       out.send(in, (response, failure) -> {
         in.close();
         headRead.complete(response, failure);
