@@ -41,6 +41,8 @@ class RequestBufferingTest {
   private Vertx vertx;
   private Gateway gateway;
   private final List<String> received = new CopyOnWriteArrayList<>();
+  /** The Content-Length each origin request declared ("none": chunked). */
+  private final List<String> declared = new CopyOnWriteArrayList<>();
   private int failing;
   private int echoing;
 
@@ -48,15 +50,21 @@ class RequestBufferingTest {
   void startOrigins() throws Exception {
     vertx = Vertx.vertx();
     // reads the whole body, then answers 502: proxy_next_upstream http_502 moves on
-    failing = listen(vertx.createHttpServer().requestHandler(r -> r.body().onSuccess(b -> {
+    failing = listen(vertx.createHttpServer().requestHandler(r -> declare(r).body().onSuccess(b -> {
       received.add("failing " + b.length());
       r.response().setStatusCode(502).end();
     })));
     // answers the body's length and digest, after a pause during which the spill file can be seen
-    echoing = listen(vertx.createHttpServer().requestHandler(r -> r.body().onSuccess(b -> {
+    echoing = listen(vertx.createHttpServer().requestHandler(r -> declare(r).body().onSuccess(b -> {
       received.add("echoing " + b.length());
       vertx.setTimer(300, t -> r.response().end(b.length() + " " + sha256(b.getBytes())));
     })));
+  }
+
+  private io.vertx.core.http.HttpServerRequest declare(io.vertx.core.http.HttpServerRequest r) {
+    String length = r.getHeader("Content-Length");
+    declared.add(length == null ? "none" : length);
+    return r;
   }
 
   @AfterEach
@@ -86,6 +94,16 @@ class RequestBufferingTest {
         .hasValue("127.0.0.1:" + failing + ", 127.0.0.1:" + echoing);
     assertThat(spillSeen).as("a temp file held the body during the transfer").isTrue();
     awaitNoSpillFiles();
+  }
+
+  @Test
+  void aSentBodyGoesWithItsLengthEvenWhenProxySetHeaderEmptiesContentLength() throws Exception {
+    // Content-Length "" is for proxy_pass_request_body off; bytes that are sent, spilled or not, keep their length
+    int port = start("client_body_buffer_size 4k; proxy_set_header Content-Length \"\";");
+    byte[] body = randomBytes(200_000);
+    HttpResponse<String> r = post(port, body);
+    assertThat(r.body()).isEqualTo(body.length + " " + sha256(body));
+    assertThat(declared).containsExactly("200000", "200000");
   }
 
   @Test
