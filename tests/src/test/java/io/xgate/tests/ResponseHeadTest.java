@@ -23,6 +23,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The heads xgate writes look like nginx's: what it adds itself ({@code Server}, {@code Date}, {@code Content-Type},
@@ -126,11 +128,17 @@ class ResponseHeadTest {
         + "  location /typed/ { default_type application/json; return 200 \"{}\"; }\n"
         + "  location /mime/ { include " + mime + "; default_type application/octet-stream; return 200 \"x\"; }\n"
         + "  location = /refused { proxy_pass http://127.0.0.1:" + RawHttp.freePort() + "; }\n"
+        + RETURNED_CODES.stream().map(c -> "  location = /return/" + c + " { return " + c + "; }\n")
+            .collect(java.util.stream.Collectors.joining())
+        + "  location = /return/408/text { return 408 \"late\"; }\n"
         + " }\n"
         + " server { listen 127.0.0.1:" + underscoresPort + "; underscores_in_headers on;\n"
         + "  location / { proxy_pass http://127.0.0.1:" + originPort + "; proxy_http_version 1.0; }\n }\n}\n");
     gateway = Gateway.start(conf, temp).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
+
+  private static final List<Integer> RETURNED_CODES = List.of(200, 204, 300, 301, 302, 304, 401, 405, 408, 414, 418,
+      444, 499, 503, 504, 599);
 
   @AfterAll
   static void stop() throws Exception {
@@ -162,6 +170,55 @@ class ResponseHeadTest {
     assertThat(head(get("/mime/x.css/y"))).contains("\r\nContent-Type: application/octet-stream\r\n");
     assertThat(head(get("/mime/a.gif"))).as("the built-in types are gone once types are configured")
         .contains("\r\nContent-Type: application/octet-stream\r\n");
+  }
+
+  /** Each row as nginx 1.22.1 answered {@code return CODE;}: status line, its page's title, its type. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', nullValues = "none", value = {
+      "200 | HTTP/1.1 200 OK                              | none                       | text/plain",
+      "300 | 'HTTP/1.1 300 '                              | none                       | text/plain",
+      "304 | HTTP/1.1 304 Not Modified                    | none                       | text/plain",
+      "301 | HTTP/1.1 301 Moved Permanently               | 301 Moved Permanently      | text/html",
+      "302 | HTTP/1.1 302 Moved Temporarily               | 302 Found                  | text/html",
+      "401 | HTTP/1.1 401 Unauthorized                    | 401 Authorization Required | text/html",
+      "405 | HTTP/1.1 405 Not Allowed                     | 405 Not Allowed            | text/html",
+      "414 | HTTP/1.1 414 Request-URI Too Large           | 414 Request-URI Too Large  | text/html",
+      "418 | 'HTTP/1.1 418 '                              | none                       | none",
+      "503 | HTTP/1.1 503 Service Temporarily Unavailable | 503 Service Temporarily Unavailable | text/html",
+      "504 | HTTP/1.1 504 Gateway Time-out                | 504 Gateway Time-out       | text/html",
+      "599 | 'HTTP/1.1 599 '                              | none                       | none"})
+  void aReturnedCodeGetsNginxsStatusLinePageAndType(int code, String statusLine, String title, String type)
+      throws Exception {
+    String answer = get("/return/" + code);
+    String head = head(answer);
+    String body = answer.substring(head.length() + 2);
+    assertThat(head).startsWith(statusLine + "\r\n").contains("\r\nServer: xgate\r\n");
+    assertEveryNameIsCapitalized(head);
+    if (type == null) {
+      assertThat(head).doesNotContain("Content-Type");
+    } else {
+      assertThat(head).contains("\r\nContent-Type: " + type + "\r\n");
+    }
+    assertThat(head).contains("\r\nContent-Length: " + body.length() + "\r\n");
+    if (title == null) {
+      assertThat(body).isEmpty();
+    } else {
+      assertThat(body).contains("<head><title>" + title + "</title></head>", "<center><h1>" + title + "</h1>");
+    }
+  }
+
+  @Test
+  void aReturnedCodeWithoutBodyOrWithoutUrlIsAnsweredAsNginxAnswersIt() throws Exception {
+    String noContent = head(get("/return/204"));
+    assertThat(noContent).startsWith("HTTP/1.1 204 No Content\r\n").doesNotContain("Content-Type")
+        .doesNotContainIgnoringCase("Content-Length");
+    assertThat(head(get("/return/301"))).as("a redirect without its URL: an empty Location, as nginx sends")
+        .contains("\r\nLocation: \r\n");
+    for (int closing : new int[] {408, 444, 499}) {
+      assertThat(get("/return/" + closing)).as("return %d closes without an answer", closing).isEmpty();
+    }
+    assertThat(get("/return/408/text")).as("unless it has a text").startsWith("HTTP/1.1 408 Request Time-out\r\n")
+        .endsWith("\r\n\r\nlate");
   }
 
   @Test

@@ -299,10 +299,10 @@ public final class ServerVerticle extends VerticleBase {
       return;
     }
     req.response().headers().set(HeaderNames.CONNECTION, "close");
-    req.response().setStatusMessage(ErrorPages.reason(status));
     req.response().endHandler(v -> req.connection().close());
     if (hosts == null) {
-      req.response().setStatusCode(status).end();
+      ErrorPages.setStatus(req.response(), status);
+      req.response().end();
       return;
     }
     VirtualHosts.Host host = hosts.select(null);
@@ -358,8 +358,8 @@ public final class ServerVerticle extends VerticleBase {
 
   private void returnResponse(HttpServerRequest req, LocationConfig loc, RequestVariables vars, Generation g) {
     int status = loc.returnStatus();
-    if (status == 444) {
-      vars.status(444);
+    if (loc.returnText() == null && ErrorPages.closesWithoutAnswer(status)) {
+      vars.status(status);
       req.connection().close();
       log(g, loc.settings(), vars);
       return;
@@ -380,6 +380,15 @@ public final class ServerVerticle extends VerticleBase {
       body = ErrorPages.page(status);
       if (body != null) {
         resp.headers().set(HeaderNames.CONTENT_TYPE, "text/html");
+        if (redirect) {
+          resp.headers().set(HeaderNames.LOCATION, "");   // nginx's, for a redirect without its URL
+        }
+      } else if (status != 204) {
+        body = Buffer.buffer();   // nginx's empty answer: typed as an empty text below 400, untyped from 400
+        if (status < 400) {
+          resp.headers().set(HeaderNames.CONTENT_TYPE, ContentTypes.forPath(vars.uri(), loc.settings().types(),
+              loc.settings().defaultType()));
+        }
       }
     }
     finish(req, status, body, loc.settings(), vars, g);
@@ -429,7 +438,7 @@ public final class ServerVerticle extends VerticleBase {
   private void finish(HttpServerRequest req, int status, Buffer body, ProxySettings s, RequestVariables vars,
       Generation g) {
     HttpServerResponse resp = req.response();
-    resp.setStatusCode(status);
+    ErrorPages.setStatus(resp, status);
     resp.headers().set(HeaderNames.SERVER, "xgate");
     vars.status(status);
     ResponseHeaders.addHeaders(s.addHeaders(), status, resp.headers(), vars);

@@ -997,7 +997,7 @@ public final class ProxyRequest {
     vars.responseHeaders(out);
     out.set(HeaderNames.SERVER, "xgate");
     Buffer page = ErrorPages.page(status);
-    response.setStatusCode(status);
+    ErrorPages.setStatus(response, status);
     if (page != null) {
       out.set(HeaderNames.CONTENT_TYPE, "text/html");
       out.set(HeaderNames.CONTENT_LENGTH, Integer.toString(page.length()));   // also for HEAD, as nginx
