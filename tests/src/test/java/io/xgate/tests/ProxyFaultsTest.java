@@ -231,6 +231,47 @@ class ProxyFaultsTest {
   }
 
   @Test
+  void aPostToAnOriginThatStallsAlsoTimesOutAfterProxyReadTimeoutOnceItsBodyIsSent() throws Exception {
+    int stalling = vertx.createNetServer().connectHandler(so -> so.handler(buf -> originRequests.incrementAndGet()))
+        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+    int port = startGateway("server 127.0.0.1:" + stalling + ";", "proxy_read_timeout 1s; proxy_send_timeout 60s;");
+    long start = System.nanoTime();
+    String answer = exchange(port, "POST /stall HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+        + "Connection: close\r\n\r\nhello");
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertThat(answer).startsWith("HTTP/1.1 504 Gateway Time-out");
+    assertThat(tookMs).as("proxy_read_timeout runs once the request is sent, whatever proxy_send_timeout says")
+        .isBetween(900L, 4_000L);
+    LogFiles.awaitText(temp.resolve("error.log"), "upstream timed out (110: Connection timed out) while reading"
+        + " response header from upstream, client: 127.0.0.1, server: , request: \"POST /stall HTTP/1.1\"");
+  }
+
+  @Test
+  void anOriginThatTakesNoneOfTheBodyTimesOutAfterProxySendTimeoutWhileSendingTheRequest() throws Exception {
+    // accepts, and reads nothing: the request's bytes stay in xgate's socket buffers and then in its own
+    NetServer deaf = vertx.createNetServer().connectHandler(so -> {
+      originConnections.incrementAndGet();
+      so.pause();
+    });
+    int origin = deaf.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
+        .actualPort();
+    int port = startGateway("server 127.0.0.1:" + origin + ";",
+        "client_max_body_size 64m; client_body_temp_path " + temp.resolve("bodies")
+            + "; proxy_send_timeout 1s; proxy_read_timeout 60s;");
+    int size = 32 * 1024 * 1024;   // more than loopback's socket buffers on both sides hold
+    long start = System.nanoTime();
+    String answer = exchange(port, "POST /deaf HTTP/1.1\r\nHost: x\r\nContent-Length: " + size
+        + "\r\nConnection: close\r\n\r\n" + "b".repeat(size));
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertThat(answer).startsWith("HTTP/1.1 504 Gateway Time-out");
+    assertThat(tookMs).as("proxy_send_timeout once the origin stopped taking bytes (1 to 1.5 times it)")
+        .isBetween(900L, 10_000L);
+    assertThat(originConnections).hasValue(1);
+    LogFiles.awaitText(temp.resolve("error.log"), "upstream timed out (110: Connection timed out) while sending"
+        + " request to upstream, client: 127.0.0.1, server: , request: \"POST /deaf HTTP/1.1\"");
+  }
+
+  @Test
   void aPluginWhoseRequestHookThrowsGets500AndAnErrorLogLineNotAHang() throws Exception {
     int healthy = healthyOrigin();
     int port = startGateway("test_throwing_hook request; server 127.0.0.1:" + healthy + ";", "");

@@ -115,6 +115,19 @@ class ResponseBufferingTest {
   }
 
   @Test
+  void anOriginWaitingForALaggingClientIsNotTimedOutByProxyReadTimeout() throws Exception {
+    // nginx stops reading the origin while its client takes nothing, and so stops timing it: the client lags 1.5 s
+    int port = start("proxy_buffering off; proxy_read_timeout 1s;");
+    assertOriginWaitsForTheClient(port, "/");
+  }
+
+  @Test
+  void anOriginWaitingForALaggingClientWithBuffersFullIsNotTimedOutByProxyReadTimeout() throws Exception {
+    int port = start("proxy_buffers 4 4k; proxy_max_temp_file_size 0; proxy_read_timeout 1s;");
+    assertOriginWaitsForTheClient(port, "/");
+  }
+
+  @Test
   void theTempFileIsDeletedWhenTheClientGoesAway() throws Exception {
     int port = start("proxy_buffers 4 4k;");
     try (Socket client = request(port, "/")) {

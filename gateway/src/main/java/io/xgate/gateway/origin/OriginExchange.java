@@ -57,6 +57,16 @@ public final class OriginExchange implements OriginResponse, ProxyHeaders {
     }
   }
 
+  /**
+   * The origin took none of the request's waiting bytes for {@code proxy_send_timeout} (nginx: "upstream timed out
+   * ... while sending request to upstream"); a {@link TimeoutException} as the read's.
+   */
+  public static final class SendTimedOut extends TimeoutException {
+    SendTimedOut() {
+      super("upstream timed out while sending the request");
+    }
+  }
+
   /** The origin closed the connection before its response was complete. */
   public static final class PrematureClose extends IOException {
     PrematureClose() {
@@ -91,7 +101,6 @@ public final class OriginExchange implements OriginResponse, ProxyHeaders {
   /** The client's headers that go on as decoded ({@link #passClientHeaders}), until copied into the map. */
   private HttpHeaders clientHeaders;
   private Predicate<CharSequence> clientHeaderPasses;
-  long timeoutNanos;
 
   private Completable<OriginResponse> onHead;
   private ReadStream<Buffer> bodySource;
@@ -434,6 +443,7 @@ public final class OriginExchange implements OriginResponse, ProxyHeaders {
     } else {
       connection.write(head(), true);
     }
+    connection.requestWritten(this);
   }
 
   /** The request line and the headers, as bytes: {@code METHOD URI HTTP/1.x}, one line per header, a blank line. */
@@ -520,6 +530,7 @@ public final class OriginExchange implements OriginResponse, ProxyHeaders {
         requestSent = true;
         bodySource = null;
         connection.write(chunked ? LAST_CHUNK.duplicate() : Unpooled.EMPTY_BUFFER, true);
+        connection.requestWritten(this);
       }
     });
     source.resume();
@@ -598,7 +609,7 @@ public final class OriginExchange implements OriginResponse, ProxyHeaders {
       }
       queued.add(item);
       if (!ended) {
-        connection.autoRead(false);
+        connection.reading(false);
       }
       return;
     }
@@ -670,8 +681,9 @@ public final class OriginExchange implements OriginResponse, ProxyHeaders {
     }
   }
 
-  void timedOut() {
-    failed(new TimeoutException("upstream timed out"));
+  /** {@code proxy_send_timeout} ({@code sending}) or {@code proxy_read_timeout} ran out. */
+  void timedOut(boolean sending) {
+    failed(sending ? new SendTimedOut() : new TimeoutException("upstream timed out"));
   }
 
   void failed(Throwable cause) {
@@ -759,7 +771,7 @@ public final class OriginExchange implements OriginResponse, ProxyHeaders {
     if (!paused) {
       paused = true;
       if (!ended && !over) {
-        connection.autoRead(false);
+        connection.reading(false);
       }
     }
     return this;
@@ -785,7 +797,7 @@ public final class OriginExchange implements OriginResponse, ProxyHeaders {
       emit(queued.poll());
     }
     if (!paused && !ended && !over && (queued == null || queued.isEmpty())) {
-      connection.autoRead(true);
+      connection.reading(true);
     }
   }
 }

@@ -270,11 +270,9 @@ public final class ProxyRequest {
             return;
           }
           attempt.connectNanos = EventTime.nanos() - attempt.startNanos;
-          // nginx times reads (proxy_read_timeout) and writes (proxy_send_timeout) apart; an exchange has one
-          // timeout without activity: a request without a body only waits to read, one with a body gets the larger
           exchange = connection.exchange(context, originMethod(), upstreamUri, "1.0".equals(settings.httpVersion())
               ? io.netty.handler.codec.http.HttpVersion.HTTP_1_0 : io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
-              hasBody ? Math.max(settings.readTimeoutMs(), settings.sendTimeoutMs()) : settings.readTimeoutMs(),
+              settings.readTimeoutMs(), settings.sendTimeoutMs(),
               (int) Math.min(settings.proxyBufferSize(), Integer.MAX_VALUE));
           sendRequest(exchange);
         });
@@ -296,7 +294,8 @@ public final class ProxyRequest {
         return;
       }
       if (failure != null) {
-        upstreamFailed(failure, "reading response header from upstream");
+        upstreamFailed(failure, failure instanceof OriginExchange.SendTimedOut ? "sending request to upstream"
+            : "reading response header from upstream");
       } else {
         readResponseHeader(in);
       }

@@ -99,7 +99,7 @@ class OriginPoolTest {
     OriginPool pool = pool(4, 60_000, 1000);
     OriginConnection c = acquire(pool);
     assertThat(onContext(() -> {
-      OriginExchange exchange = c.exchange(context, HttpMethod.GET, "/", HttpVersion.HTTP_1_1, 10_000, 4096);
+      OriginExchange exchange = c.exchange(context, HttpMethod.GET, "/", HttpVersion.HTTP_1_1, 10_000, 10_000, 4096);
       try {
         io.netty.handler.codec.http.HttpHeaders decoded = new io.netty.handler.codec.http.DefaultHttpHeaders();
         decoded.add("X-From-Client", "v").add("X-Hop", "h");
@@ -245,7 +245,8 @@ class OriginPoolTest {
     CompletableFuture<Void> reset = new CompletableFuture<>();
     OriginConnection connection = acquire(pool);
     context.runOnContext(v -> {
-      OriginExchange exchange = connection.exchange(context, HttpMethod.GET, "/big", HttpVersion.HTTP_1_1, 10_000, 4096);
+      OriginExchange exchange = connection.exchange(context, HttpMethod.GET, "/big", HttpVersion.HTTP_1_1, 10_000,
+          10_000, 4096);
       exchange.send((response, failure) -> {
         response.pause();   // the first read's pieces wait in the exchange
         response.handler(BodyPieces::free);
@@ -293,7 +294,8 @@ class OriginPoolTest {
   private CompletableFuture<String> exchange(OriginConnection connection, String path, long timeoutMs) {
     CompletableFuture<String> answer = new CompletableFuture<>();
     context.runOnContext(v -> {
-      OriginExchange exchange = connection.exchange(context, HttpMethod.GET, path, HttpVersion.HTTP_1_1, timeoutMs, 4096);
+      OriginExchange exchange = connection.exchange(context, HttpMethod.GET, path, HttpVersion.HTTP_1_1, timeoutMs,
+          timeoutMs, 4096);
       exchange.requestHeaders().set("Host", "origin");
       exchange.send((response, failure) -> {
         if (failure != null) {
