@@ -15,6 +15,20 @@ final class LogFiles {
     awaitText(log, text, 10);
   }
 
+  /** Waits until a line of {@code log} matches {@code regex} in part; fails with the log's content after 10 s. */
+  static void awaitMatch(Path log, String regex) throws Exception {
+    java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(regex);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(log) && Files.readAllLines(log).stream().anyMatch(l -> pattern.matcher(l).find())) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("no line matching " + regex + " in " + log + " after 10 s: "
+        + (Files.exists(log) ? Files.readString(log) : "(no file)"));
+  }
+
   /** Waits until {@code log} contains {@code text}; fails with the log's content after {@code seconds}. */
   static void awaitText(Path log, String text, int seconds) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);

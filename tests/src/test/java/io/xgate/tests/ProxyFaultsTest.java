@@ -71,14 +71,15 @@ class ProxyFaultsTest {
     int dead2 = RawHttp.freePort();
     int port = startGateway("server 127.0.0.1:" + dead1 + " max_fails=1 fail_timeout=30s; server 127.0.0.1:" + dead2
         + " max_fails=1 fail_timeout=30s;", "");
-    assertThat(get(port, "/a")).startsWith("HTTP/1.1 502 ");
+    assertThat(exchange(port, "GET /a HTTP/1.1\r\nHost: x\r\nReferer: http://r.example/p\r\nConnection: close\r\n\r\n"))
+        .startsWith("HTTP/1.1 502 ");
     assertThat(get(port, "/b")).startsWith("HTTP/1.1 502 ");
     Path log = temp.resolve("error.log");
     for (int dead : new int[] {dead1, dead2}) {
       LogFiles.awaitText(log, "[error] ");
       LogFiles.awaitText(log, "connect() failed (111: Connection refused) while connecting to upstream, client:"
           + " 127.0.0.1, server: , request: \"GET /a HTTP/1.1\", upstream: \"http://127.0.0.1:" + dead + "/a\", host:"
-          + " \"x\"");
+          + " \"x\", referrer: \"http://r.example/p\"\n");
     }
     LogFiles.awaitText(log, "no live upstreams while connecting to upstream, client: 127.0.0.1, server: , request:"
         + " \"GET /b HTTP/1.1\", upstream: \"http://u/b\", host: \"x\"");

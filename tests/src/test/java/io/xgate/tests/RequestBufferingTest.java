@@ -94,6 +94,9 @@ class RequestBufferingTest {
         .hasValue("127.0.0.1:" + failing + ", 127.0.0.1:" + echoing);
     assertThat(spillSeen).as("a temp file held the body during the transfer").isTrue();
     awaitNoSpillFiles();
+    LogFiles.awaitMatch(temp.resolve("error.log"), "\\[warn\\] .*: a client request body is buffered to a temporary"
+        + " file " + java.util.regex.Pattern.quote(temp.resolve("bodies").toString()) + "/\\S+, client: 127\\.0\\.0\\.1,"
+        + " server: , request: \"POST /up HTTP/1\\.1\", host: \"127\\.0\\.0\\.1:" + port + "\"$");
   }
 
   @Test
@@ -133,6 +136,20 @@ class RequestBufferingTest {
     assertThat(r.statusCode()).as(r.headers() + " " + r.body()).isEqualTo(413);
     assertThat(received).isEmpty();
     awaitNoSpillFiles();
+    // nginx: the bytes before the chunk that went over, and that chunk's
+    LogFiles.awaitMatch(temp.resolve("error.log"), "\\[error\\] .*: client intended to send too large chunked body:"
+        + " \\d+\\+\\d+ bytes, client: 127\\.0\\.0\\.1, server: , request: \"POST /up HTTP/1\\.1\", host: \"127");
+  }
+
+  @Test
+  void aDeclaredLengthOverClientMaxBodySizeIs413BeforeAnyOfItIsRead() throws Exception {
+    int port = start("client_max_body_size 10;");
+    String answer = RawHttp.exchange(port, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 26\r\n"
+        + "Connection: close\r\n\r\nhello world, more than ten");
+    assertThat(answer).startsWith("HTTP/1.1 413 Request Entity Too Large\r\n");
+    assertThat(received).isEmpty();
+    LogFiles.awaitText(temp.resolve("error.log"), "client intended to send too large body: 26 bytes, client:"
+        + " 127.0.0.1, server: , request: \"POST /up HTTP/1.1\", host: \"x\"\n");
   }
 
   @Test

@@ -94,6 +94,10 @@ class ResponseBufferingTest {
       assertThat(readBody(client)).isEqualTo(sha256(PAYLOAD));
     }
     awaitNoTempFiles();
+    LogFiles.awaitMatch(temp.resolve("error.log"), "\\[warn\\] .*: an upstream response is buffered to a temporary"
+        + " file " + java.util.regex.Pattern.quote(temp.resolve("proxy_temp").toString()) + "/\\S+ while reading"
+        + " upstream, client: 127\\.0\\.0\\.1, server: , request: \"GET / HTTP/1\\.1\", upstream:"
+        + " \"http://127\\.0\\.0\\.1:" + origin + "/\", host: \"t\"$");
   }
 
   @Test

@@ -234,7 +234,9 @@ public final class ServerVerticle extends VerticleBase {
       String cl = req.getHeader(HttpHeaders.CONTENT_LENGTH);
       if (cl != null) {
         try {
-          if (Long.parseLong(cl.trim()) > max) {
+          long declared = Long.parseLong(cl.trim());
+          if (declared > max) {
+            errorLog.error("client intended to send too large body: " + declared + " bytes" + vars.errorContext(null));
             req.response().headers().set(HeaderNames.CONNECTION, "close");
             plainStatus(req, 413, s, vars, g);
             return;
@@ -251,9 +253,7 @@ public final class ServerVerticle extends VerticleBase {
     }
     List<AccessRule> rules = loc.accessRulesFor(req.method().name());
     if (rules != null && !AccessRule.allows(rules, clientAddress(req))) {
-      errorLog.error("access forbidden by rule, client: " + vars.variable("remote_addr") + ", server: "
-          + host.name() + ", request: \"" + vars.variable("request") + "\""
-          + (req.getHeader(HttpHeaders.HOST) == null ? "" : ", host: \"" + req.getHeader(HttpHeaders.HOST) + "\""));
+      errorLog.error("access forbidden by rule" + vars.errorContext(null));
       plainStatus(req, 403, s, vars, g);
       return;
     }
@@ -273,7 +273,8 @@ public final class ServerVerticle extends VerticleBase {
       }
       log(g, loc.settings(), v);
     })
-        .upgradeClient(upgradeClient()).errors(errorLog::error).start();
+        .upgradeClient(upgradeClient()).errors(errorLog::error).warnings(errorLog::warn)
+        .start();
   }
 
   /** The client's address bytes (4 or 16), as its connection's socket has them. */

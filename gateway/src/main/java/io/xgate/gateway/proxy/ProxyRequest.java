@@ -84,6 +84,7 @@ public final class ProxyRequest {
   private ClientBodyStream clientBody;
   private ResponseBuffer responseBuffer;
   private java.util.function.Consumer<String> errors = message -> { };
+  private java.util.function.Consumer<String> warnings = message -> { };
 
   private Selection selection;
   private int triesLeft;
@@ -147,9 +148,15 @@ public final class ProxyRequest {
     return this;
   }
 
-  /** Where a plugin's failure is reported (the error log); by default nowhere. */
+  /** Where the request's lines of level {@code error} go (the error log); by default nowhere. */
   public ProxyRequest errors(java.util.function.Consumer<String> errors) {
     this.errors = errors;
+    return this;
+  }
+
+  /** Where the request's lines of level {@code warn} go (a body buffered to a temp file); by default nowhere. */
+  public ProxyRequest warnings(java.util.function.Consumer<String> warnings) {
+    this.warnings = warnings;
     return this;
   }
 
@@ -178,7 +185,9 @@ public final class ProxyRequest {
     }
     if (hasBody && (settings.requestBuffering() || !settings.passRequestBody())) {   // read in full, as nginx
       RequestBody.read(vertx, clientBody, settings.clientBodyBufferSize(), settings.clientMaxBodySize(),
-          Path.of(settings.clientBodyTempPath())).onComplete(ar -> {
+          Path.of(settings.clientBodyTempPath()), path -> warnings.accept(
+              "a client request body is buffered to a temporary file " + path + vars.errorContext(null)))
+          .onComplete(ar -> {
             if (ar.succeeded()) {
               body = ar.result();
             }
@@ -201,7 +210,9 @@ public final class ProxyRequest {
   }
 
   private void bodyReadFailed(Throwable cause) {
-    if (cause instanceof RequestBody.TooLarge) {
+    if (cause instanceof RequestBody.TooLarge tooLarge) {
+      errors.accept("client intended to send too large chunked body: " + tooLarge.before + "+" + tooLarge.piece
+          + " bytes" + vars.errorContext(null));   // a declared length was checked before
       response.headers().set(HeaderNames.CONNECTION, "close");
       finalizeWithStatus(413);
     } else if (response.closed()) {
@@ -597,7 +608,9 @@ public final class ProxyRequest {
   private ResponseBuffer newResponseBuffer(OriginResponse in) {
     ProxySettings.Buffers bufs = settings.proxyBuffers();
     return new ResponseBuffer(vertx, in, response, bufs.number() * bufs.size(), settings.maxTempFileSize(),
-        settings.tempFileWriteSize(), settings.proxyTempPath(), this::finalizeRequest);
+        settings.tempFileWriteSize(), settings.proxyTempPath(), path -> warnings.accept(
+            "an upstream response is buffered to a temporary file " + path + " while reading upstream"
+                + errorContext(attempt.peer)), this::finalizeRequest);
   }
 
   // ------------------------------------------------------------------ phase 5, upgraded: the tunnel
@@ -869,13 +882,9 @@ public final class ProxyRequest {
     return "upstream failed (" + cause + ")";
   }
 
-  /** The tail nginx gives an upstream error: who asked what, of which upstream, with which Host header. */
+  /** The tail nginx gives an upstream error: who asked what, of which peer, with which Host header. */
   private String errorContext(String upstreamAddress) {
-    String host = request.headers().get(HttpHeaders.HOST);
-    return ", client: " + vars.variable("remote_addr") + ", server: " + vars.variable("server_name")
-        + ", request: \"" + request.method().name() + " " + request.uri() + " "
-        + (request.version() == HttpVersion.HTTP_1_0 ? "HTTP/1.0" : "HTTP/1.1") + "\", upstream: \"http://"
-        + upstreamAddress + upstreamUri + "\"" + (host == null ? "" : ", host: \"" + host + "\"");
+    return vars.errorContext("http://" + upstreamAddress + upstreamUri);
   }
 
   /** Sorts a connect or exchange failure into nginx's {@code error} / {@code timeout} / {@code invalid_header}. */

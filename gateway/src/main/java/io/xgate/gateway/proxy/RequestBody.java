@@ -12,6 +12,7 @@ import io.xgate.gateway.http.HeaderNames;
 import io.xgate.gateway.origin.OriginExchange;
 import io.xgate.gateway.origin.OriginResponse;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /**
  * A client request body read in full before it is proxied ({@code proxy_request_buffering on}, nginx's default):
@@ -24,8 +25,14 @@ public final class RequestBody {
 
   /** The body was larger than {@code client_max_body_size}. */
   static final class TooLarge extends RuntimeException {
-    TooLarge() {
+    /** The body's bytes before the piece that went over the limit, and that piece's. */
+    final long before;
+    final long piece;
+
+    TooLarge(long before, long piece) {
       super("request body too large", null, false, false);
+      this.before = before;
+      this.piece = piece;
     }
   }
 
@@ -46,9 +53,10 @@ public final class RequestBody {
    * @param memoryLimit bytes kept in memory before spilling to a file
    * @param maxSize {@code client_max_body_size}, 0 = no limit; beyond it the future fails with {@link TooLarge}
    * @param tempDir where a spilled body goes
+   * @param spilled told the temp file's path when one is made (nginx warns of it)
    */
   static Future<RequestBody> read(Vertx vertx, ReadStream<Buffer> request, long memoryLimit, long maxSize,
-      Path tempDir) {
+      Path tempDir, Consumer<Path> spilled) {
     RequestBody body = new RequestBody(vertx);
     Promise<RequestBody> done = Promise.promise();
     boolean[] spilling = {false};
@@ -59,7 +67,7 @@ public final class RequestBody {
       body.length += buf.length();
       if (maxSize > 0 && body.length > maxSize) {
         body.discard();
-        done.tryFail(new TooLarge());
+        done.tryFail(new TooLarge(body.length - buf.length(), buf.length()));
         return;
       }
       if (body.writer != null) {
@@ -74,7 +82,7 @@ public final class RequestBody {
       if (body.memory.length() > memoryLimit && !spilling[0]) {
         spilling[0] = true;
         request.pause();
-        body.spill(tempDir).onComplete(ar -> {
+        body.spill(tempDir, spilled).onComplete(ar -> {
           if (ar.failed()) {
             body.discard();
             done.tryFail(ar.cause());
@@ -106,10 +114,11 @@ public final class RequestBody {
   }
 
   /** Moves what is in memory to a new temp file and writes there from now on. */
-  private Future<Void> spill(Path tempDir) {
+  private Future<Void> spill(Path tempDir, Consumer<Path> spilled) {
     return TempFiles.create(vertx, tempDir, TempFiles.BODY)
         .compose(path -> {
           file = path;
+          spilled.accept(path);
           return vertx.fileSystem().open(path.toString(), new OpenOptions().setWrite(true).setTruncateExisting(true));
         })
         .map(f -> {

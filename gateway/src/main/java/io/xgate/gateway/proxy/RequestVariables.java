@@ -92,12 +92,34 @@ public final class RequestVariables implements RequestView {
     this.responseHeaders = headers;
   }
 
-  /** Adds to {@code $body_bytes_sent}. */
+  /**
+   * The tail nginx gives an error-log line about a request: {@code , client: ADDR, server: NAME, request: "LINE"},
+   * then {@code , upstream: "URL"} when one is named, {@code , host: "HOST"} and {@code , referrer: "REFERER"} when
+   * the request has those headers.
+   */
+  public String errorContext(String upstreamUrl) {
+    StringBuilder b = new StringBuilder(160).append(", client: ").append(variable("remote_addr"))
+        .append(", server: ").append(serverName).append(", request: \"").append(variable("request")).append('"');
+    if (upstreamUrl != null) {
+      b.append(", upstream: \"").append(upstreamUrl).append('"');
+    }
+    String host = request.getHeader("Host");
+    if (host != null) {
+      b.append(", host: \"").append(host).append('"');
+    }
+    String referrer = request.getHeader("Referer");
+    if (referrer != null) {
+      b.append(", referrer: \"").append(referrer).append('"');
+    }
+    return b.toString();
+  }
+
   /** Whether no upstream attempt (nor "no live upstreams" mark) was recorded. */
   public boolean attemptsEmpty() {
     return attempts.isEmpty();
   }
 
+  /** Adds to {@code $body_bytes_sent}. */
   public void addBodyBytes(long n) {
     bodyBytesSent += n;
   }

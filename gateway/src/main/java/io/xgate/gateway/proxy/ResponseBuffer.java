@@ -9,6 +9,7 @@ import io.vertx.core.streams.ReadStream;
 import io.xgate.gateway.origin.BodyPieces;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.function.Consumer;
 
 /**
  * {@code proxy_buffering on}: takes an origin's response body as fast as the origin sends it and hands it to the
@@ -54,6 +55,7 @@ final class ResponseBuffer {
   private final long fileLimit;
   private final int readChunk;
   private final String tempDir;
+  private final Consumer<Path> spilled;
   private final Runnable whenSent;
 
   /** What waits for the client, oldest first: {@link Buffer}s in memory and {@link FileRange}s of the temp file. */
@@ -86,11 +88,12 @@ final class ResponseBuffer {
    * @param fileLimit {@code proxy_max_temp_file_size}: bytes written to the temp file at most; 0 = none
    * @param readChunk {@code proxy_temp_file_write_size}: bytes read back from the file at once
    * @param tempDir {@code proxy_temp_path}
+   * @param spilled told the temp file's path when one is made (nginx warns of it)
    * @param whenSent called once the whole body (after {@link #end()}) was handed to the client and its response
    *     ended
    */
   ResponseBuffer(Vertx vertx, ReadStream<Buffer> origin, HttpServerResponse client, long memoryLimit,
-      long fileLimit, long readChunk, String tempDir, Runnable whenSent) {
+      long fileLimit, long readChunk, String tempDir, Consumer<Path> spilled, Runnable whenSent) {
     this.vertx = vertx;
     this.origin = origin;
     this.client = client;
@@ -98,6 +101,7 @@ final class ResponseBuffer {
     this.fileLimit = fileLimit;
     this.readChunk = (int) Math.min(readChunk, 1 << 20);
     this.tempDir = tempDir;
+    this.spilled = spilled;
     this.whenSent = whenSent;
     client.drainHandler(v -> pump());
   }
@@ -208,6 +212,7 @@ final class ResponseBuffer {
       TempFiles.create(vertx, Path.of(tempDir), TempFiles.RESPONSE)
           .compose(path -> {
             filePath = path;
+            spilled.accept(path);
             return vertx.fileSystem().open(path.toString(),
                 new OpenOptions().setRead(true).setWrite(true).setTruncateExisting(true));
           })

@@ -43,7 +43,7 @@ class ResponseBufferTest {
     ResponseBuffer[] buffer = new ResponseBuffer[1];
     boolean pausedAfterWrites = onContext(() -> {
       buffer[0] = new ResponseBuffer(vertx, origin, client.response, 2 * CHUNK, 1 << 30, 2 * CHUNK,
-          temp.resolve("proxy_temp").toString(), () -> sent.complete(null));
+          temp.resolve("proxy_temp").toString(), path -> { }, () -> sent.complete(null));
       client.full = true;
       for (int i = 0; i < 64; i++) {
         buffer[0].write(Buffer.buffer().appendBytes(body, i * CHUNK, CHUNK), false);
@@ -73,7 +73,7 @@ class ResponseBufferTest {
   void withoutATempFileTheOriginPausesWhenMemoryIsFullAndResumesWhenTheClientTakesIt() throws Exception {
     ResponseBuffer buffer = onContext(() -> {
       ResponseBuffer b = new ResponseBuffer(vertx, origin, client.response, 2 * CHUNK, 0, CHUNK,
-          temp.resolve("proxy_temp").toString(), () -> { });
+          temp.resolve("proxy_temp").toString(), path -> { }, () -> { });
       client.full = true;
       for (int i = 0; i < 3; i++) {
         b.write(Buffer.buffer(new byte[CHUNK]), false);
@@ -114,7 +114,7 @@ class ResponseBufferTest {
     CompletableFuture<Void> sent = new CompletableFuture<>();
     int endsBeforeOriginEnd = onContext(() -> {
       ResponseBuffer b = new ResponseBuffer(vertx, origin, client.response, 2 * CHUNK, 0, CHUNK,
-          temp.resolve("proxy_temp").toString(), () -> sent.complete(null));
+          temp.resolve("proxy_temp").toString(), path -> { }, () -> sent.complete(null));
       client.full = clientFull;
       b.write(Buffer.buffer(new byte[CHUNK]), false);
       b.write(Buffer.buffer(new byte[7]), true);
