@@ -61,6 +61,9 @@ public final class ServerVerticle extends VerticleBase {
   private final Supplier<Generation> generations;
   private final BalancerRegistry providers;
   private final ErrorLog errorLog;
+  /** {@code errorLog}'s levels as the proxy path takes them, made once rather than per request. */
+  private final java.util.function.Consumer<String> errors;
+  private final java.util.function.Consumer<String> warnings;
   private final LeaseRegistry leases;
   private final Map<String, HttpServer> servers = new HashMap<>();
   private final Map<HttpServer, io.netty.channel.Channel> listenChannels = new java.util.concurrent.ConcurrentHashMap<>();
@@ -85,6 +88,8 @@ public final class ServerVerticle extends VerticleBase {
     this.generations = generations;
     this.providers = providers;
     this.errorLog = errorLog;
+    this.errors = errorLog::error;
+    this.warnings = errorLog::warn;
     this.leases = leases;
   }
 
@@ -273,8 +278,7 @@ public final class ServerVerticle extends VerticleBase {
       }
       log(g, loc.settings(), v);
     })
-        .upgradeClient(upgradeClient()).errors(errorLog::error).warnings(errorLog::warn)
-        .start();
+        .upgradeClient(upgradeClient()).errors(errors).warnings(warnings).start();
   }
 
   /** The client's address bytes (4 or 16), as its connection's socket has them. */
