@@ -46,6 +46,8 @@ class ResponseHeadTest {
   private static int port;
   /** A server with {@code underscores_in_headers on}. */
   private static int underscoresPort;
+  /** A server with {@code ignore_invalid_headers off}. */
+  private static int invalidKeptPort;
   private static int originPort;
   /** The request heads the origin received, in order. */
   private static final Queue<String> originSaw = new ConcurrentLinkedQueue<>();
@@ -92,6 +94,7 @@ class ResponseHeadTest {
     }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
     port = RawHttp.freePort();
     underscoresPort = RawHttp.freePort();
+    invalidKeptPort = RawHttp.freePort();
     Path conf = temp.resolve("xgate.conf");
     Path mime = temp.resolve("mime.types");   // as nginx's mime.types writes them
     Files.writeString(mime, "types {\n    text/html  html htm;\n    text/css  css;\n    application/json  json;\n}\n");
@@ -133,6 +136,8 @@ class ResponseHeadTest {
         + "  location = /return/408/text { return 408 \"late\"; }\n"
         + " }\n"
         + " server { listen 127.0.0.1:" + underscoresPort + "; underscores_in_headers on;\n"
+        + "  location / { proxy_pass http://127.0.0.1:" + originPort + "; proxy_http_version 1.0; }\n }\n"
+        + " server { listen 127.0.0.1:" + invalidKeptPort + "; ignore_invalid_headers off;\n"
         + "  location / { proxy_pass http://127.0.0.1:" + originPort + "; proxy_http_version 1.0; }\n }\n}\n");
     gateway = Gateway.start(conf, temp).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
@@ -389,6 +394,42 @@ class ResponseHeadTest {
         + "Connection: close\r\n\r\n");
     assertThat(originSaw.poll()).isEqualTo("GET /on HTTP/1.0\r\nHost: 127.0.0.1:" + originPort
         + "\r\nConnection: close\r\nX_Under: a\r\nAccept: */*\r\n\r\n");
+  }
+
+  @Test
+  void aClientsHeaderWithAnInvalidNameIsDroppedUnlessIgnoreInvalidHeadersIsOff() throws Exception {
+    originSaw.clear();   // each head as nginx 1.22.1 sent it for the same request
+    String invalid = "Foo.Bar: y\r\nX@Y: 1\r\nX-\u00dctf: 2\r\nX_Y: 3\r\n";
+    RawHttp.exchange(port, "GET /under/x HTTP/1.1\r\nHost: x\r\n" + invalid + "Accept: */*\r\nConnection: close\r\n\r\n");
+    assertThat(originSaw.poll()).isEqualTo("GET /under/x HTTP/1.0\r\nHost: 127.0.0.1:" + originPort
+        + "\r\nConnection: close\r\nAccept: */*\r\n\r\n");
+    RawHttp.exchange(port, "POST /under/p HTTP/1.1\r\nHost: x\r\nFoo.Bar: y\r\nX@Y: 1\r\nContent-Length: 2\r\n"
+        + "Connection: close\r\n\r\nab");   // a request with a body: Netty's decoder, not the plain-head path
+    assertThat(originSaw.poll()).isEqualTo("POST /under/p HTTP/1.0\r\nHost: 127.0.0.1:" + originPort
+        + "\r\nConnection: close\r\nContent-Length: 2\r\n\r\n");
+    RawHttp.exchange(invalidKeptPort, "GET /under/x HTTP/1.1\r\nHost: x\r\n" + invalid
+        + "Accept: */*\r\nConnection: close\r\n\r\n");
+    assertThat(originSaw.poll()).as("kept, the underscore too, with ignore_invalid_headers off")
+        .isEqualTo("GET /under/x HTTP/1.0\r\nHost: 127.0.0.1:" + originPort + "\r\nConnection: close\r\n" + invalid
+            + "Accept: */*\r\n\r\n");
+    RawHttp.exchange(invalidKeptPort, "POST /under/p HTTP/1.1\r\nHost: x\r\nFoo.Bar: y\r\nX@Y: 1\r\n"
+        + "Content-Length: 2\r\nConnection: close\r\n\r\nab");
+    assertThat(originSaw.poll()).isEqualTo("POST /under/p HTTP/1.0\r\nHost: 127.0.0.1:" + originPort
+        + "\r\nConnection: close\r\nContent-Length: 2\r\nFoo.Bar: y\r\nX@Y: 1\r\n\r\n");
+  }
+
+  @Test
+  void aHeaderNameThatIsEmptyOrHasAControlCharacterOrASpaceIs400AsInNginx() throws Exception {
+    originSaw.clear();
+    for (String line : new String[] {": empty", "Foo\u0001: c", "Foo Bar: x", "Foo : x"}) {
+      for (String method : new String[] {"GET", "POST"}) {
+        String body = method.equals("POST") ? "Content-Length: 2\r\n" : "";
+        assertThat(RawHttp.exchange(port, method + " /under/x HTTP/1.1\r\nHost: x\r\n" + line + "\r\n" + body
+            + "Connection: close\r\n\r\n" + (body.isEmpty() ? "" : "ab")))
+            .as("%s with %s", method, line).startsWith("HTTP/1.1 400 Bad Request\r\n");
+      }
+    }
+    assertThat(originSaw).isEmpty();
   }
 
   @Test

@@ -52,7 +52,7 @@ public class RequestHeadBenchmark {
             + "Sec-Fetch-Site: same-origin\r\nUpgrade-Insecure-Requests: 1\r\nCache-Control: max-age=0\r\n\r\n";
     head = Unpooled.directBuffer().writeBytes(text.getBytes(StandardCharsets.US_ASCII));
     channel = new EmbeddedChannel(new EdgeRequestDecoder(new HttpServerOptions(), 8192,
-        new EdgeRequestDecoder.ClientRules(60_000, 60_000, 60_000, false), decoder.equals("plain")));
+        new EdgeRequestDecoder.ClientRules(60_000, 60_000, 60_000, false, true), decoder.equals("plain")));
   }
 
   @TearDown

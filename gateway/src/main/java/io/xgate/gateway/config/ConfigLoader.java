@@ -268,6 +268,11 @@ public final class ConfigLoader {
       duplicate(n, s.underscoresInHeaders);
       s.underscoresInHeaders = flag(n, n.arg(0));
     });
+    define("ignore_invalid_headers", EnumSet.of(Ctx.HTTP, Ctx.SERVER), 1, 1, false, (n, t) -> {
+      ProxySettings s = settingsOf(t);
+      duplicate(n, s.ignoreInvalidHeaders);
+      s.ignoreInvalidHeaders = flag(n, n.arg(0));
+    });
     define("client_header_timeout", EnumSet.of(Ctx.HTTP, Ctx.SERVER), 1, 1, false, (n, t) -> {
       ProxySettings s = settingsOf(t);
       duplicate(n, s.clientHeaderTimeoutMs);

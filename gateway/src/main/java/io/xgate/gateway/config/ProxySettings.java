@@ -32,6 +32,8 @@ public final class ProxySettings {
   String defaultType;
   /** {@code underscores_in_headers} (http, server; the listener's default server's value governs). */
   Boolean underscoresInHeaders;
+  /** {@code ignore_invalid_headers} (http, server; the listener's default server's value governs). */
+  Boolean ignoreInvalidHeaders;
   /** {@code allow} / {@code deny} in order; null: inherited (none anywhere: every client is allowed). */
   List<AccessRule> accessRules;
   /** {@code types}: extension (lower case) to type; null: inherited, or nginx's built-in three at the top. */
@@ -117,6 +119,7 @@ public final class ProxySettings {
     s.proxyTempPath = null;   // resolved by the builder: PREFIX/proxy_temp
     s.largeHeaderBuffers = 4;
     s.underscoresInHeaders = false;
+    s.ignoreInvalidHeaders = true;
     s.largeHeaderBufferSize = 8L * 1024;
     s.pluginDirectives = Map.of();
     return s;
@@ -139,6 +142,7 @@ public final class ProxySettings {
     s.types = types != null ? types : parent.types;
     s.accessRules = accessRules != null ? accessRules : parent.accessRules;
     s.underscoresInHeaders = underscoresInHeaders != null ? underscoresInHeaders : parent.underscoresInHeaders;   // a level's own replace, as nginx
+    s.ignoreInvalidHeaders = ignoreInvalidHeaders != null ? ignoreInvalidHeaders : parent.ignoreInvalidHeaders;
     s.hideHeaders = hideHeaders != null ? hideHeaders : parent.hideHeaders;   // each list on its own, as nginx
     s.passHeaders = passHeaders != null ? passHeaders : parent.passHeaders;
     s.accessLogs = accessLogs != null ? accessLogs : parent.accessLogs;
@@ -255,6 +259,14 @@ public final class ProxySettings {
   /** {@code underscores_in_headers}: whether a client's header with an underscore in its name is kept. */
   public boolean underscoresInHeaders() {
     return underscoresInHeaders;
+  }
+
+  /**
+   * {@code ignore_invalid_headers}: whether a client's header whose name has a character other than a letter, a
+   * digit or a hyphen (an underscore counts with {@code underscores_in_headers on}) is dropped; off, it is kept.
+   */
+  public boolean ignoreInvalidHeaders() {
+    return ignoreInvalidHeaders;
   }
 
   /** {@code allow} / {@code deny}: the rules a client's address is tried against, or null when none are set. */

@@ -59,7 +59,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>a request line longer than a buffer: 414 (Netty's {@code maxInitialLineLength});</li>
  *   <li>a NUL in a header value: 400 (Netty already refuses control characters and spaces in names, and
  *       invalid lengths);</li>
- *   <li>a header whose name has an underscore is dropped, unless {@code underscores_in_headers on};</li>
+ *   <li>a header whose name has a character other than a letter, a digit or a hyphen is dropped, as nginx's
+ *       {@code ignore_invalid_headers on} (an underscore counts only with {@code underscores_in_headers off}); a name
+ *       that is empty or has a control character or a space is a 400, as in nginx;</li>
  *   <li>an invalid chunk size: 400, written here (Vert.x would only close the connection), unless a response is
  *       under way already; either way the connection is closed.</li>
  * </ul>
@@ -191,6 +193,8 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
    * (it is not proxied, and no variable sees it).
    */
   private final boolean underscoresInHeaders;
+  /** {@code ignore_invalid_headers}: whether a header with an invalid name is dropped (nginx's default) or kept. */
+  private final boolean ignoreInvalidHeaders;
   /** After a 101 the connection is a tunnel: none of the client's timeouts. */
   private boolean upgraded;
   /** Whether the next bytes the client sends start a request's head (none is read, or the last one's body is). */
@@ -225,17 +229,20 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     this.keepaliveNanos = rules.keepaliveMs() * 1_000_000;
     this.sendNanos = rules.sendMs() * 1_000_000;
     this.underscoresInHeaders = rules.underscoresInHeaders();
+    this.ignoreInvalidHeaders = rules.ignoreInvalidHeaders();
   }
 
   /**
    * The rules a client connection starts with, those of its listener's default server: nginx's
    * {@code client_header_timeout}, {@code keepalive_timeout}, {@code send_timeout} (milliseconds; a request brings
-   * its location's keep-alive and send timeouts, {@link #requestTimeouts}) and {@code underscores_in_headers}.
+   * its location's keep-alive and send timeouts, {@link #requestTimeouts}), {@code underscores_in_headers} and
+   * {@code ignore_invalid_headers}.
    */
-  record ClientRules(long headerMs, long keepaliveMs, long sendMs, boolean underscoresInHeaders) {
+  record ClientRules(long headerMs, long keepaliveMs, long sendMs, boolean underscoresInHeaders,
+      boolean ignoreInvalidHeaders) {
     static ClientRules of(ProxySettings s) {
       return new ClientRules(s.clientHeaderTimeoutMs(), s.keepaliveTimeoutMs(), s.clientSendTimeoutMs(),
-          s.underscoresInHeaders());
+          s.underscoresInHeaders(), s.ignoreInvalidHeaders());
     }
   }
 
@@ -533,8 +540,8 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
         headStartNanos = NONE;
         partialHead = null;
         if (request.decoderResult().isSuccess()) {
-          if (!underscoresInHeaders) {
-            dropUnderscoreNames(request.headers());
+          if (ignoreInvalidHeaders) {
+            dropInvalidNames(request.headers(), underscoresInHeaders);
           }
           check(request);
         }
@@ -726,9 +733,9 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
           break;
         }
         int nameStart = p;
-        boolean underscore = false;
+        boolean invalid = false;   // nginx's: a character other than a letter, a digit, a hyphen (or an underscore)
         while (p < n && TOKEN[b[p] & 0xff]) {
-          underscore |= b[p] == '_';
+          invalid |= !NGINX_NAME[b[p] & 0xff] && (b[p] != '_' || !underscoresInHeaders);
           p++;
         }
         if (p == nameStart || p >= n || b[p] != ':') {
@@ -757,7 +764,7 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
         if (BODY_HEADERS.contains(name)) {
           return false;   // a body, or a 1.0 WebSocket's key bytes: Netty's decoder knows their rules
         }
-        if (underscore && !underscoresInHeaders) {
+        if (invalid && ignoreInvalidHeaders) {
           continue;   // nginx ignores the line
         }
         @SuppressWarnings("deprecation")   // bytes as Latin-1 chars, as Netty's decoder makes them
@@ -792,6 +799,41 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     }
   }
 
+  /** The characters nginx takes in a header name as valid: letters, digits and the hyphen. */
+  private static final boolean[] NGINX_NAME = new boolean[256];
+
+  static {
+    for (int c = 0; c < 256; c++) {
+      NGINX_NAME[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+    }
+  }
+
+  /**
+   * The check of the names Netty's decoder puts in a request's header map: as nginx, a name that is empty or has a
+   * control character, a space or DEL makes the request a 400; any other byte is taken, and whether such a name is
+   * kept is {@code ignore_invalid_headers}'s to say ({@link #dropInvalidNames}). Values are checked as Vert.x checks
+   * them.
+   */
+  private static final java.util.function.BiConsumer<CharSequence, CharSequence> NGINX_NAMES = (name, value) -> {
+    if (name.length() == 0) {
+      throw new IllegalArgumentException("empty header name");
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c <= ' ' || c == 0x7f) {
+        throw new IllegalArgumentException("a header name with a control character or a space: " + name);
+      }
+    }
+    io.vertx.core.http.impl.HttpUtils.validateHeaderValue(value);
+  };
+
+  /** A request head of Netty's decoder, with a header map checked as nginx checks names ({@link #NGINX_NAMES}). */
+  @Override
+  protected HttpMessage createMessage(String[] initialLine) {
+    return new DefaultHttpRequest(HttpVersion.valueOf(initialLine[2]), HttpMethod.valueOf(initialLine[0]),
+        initialLine[1], HeadersMultiMap.httpHeaders(NGINX_NAMES));
+  }
+
   /** Headers whose request has a body (or, for an old WebSocket handshake, 8 bytes Netty's decoder reads). */
   private static final HeaderNameSet BODY_HEADERS = new HeaderNameSet("Content-Length",
       "Transfer-Encoding", "Sec-WebSocket-Key1");
@@ -811,13 +853,17 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     ctx.writeAndFlush(raw).addListener(ChannelFutureListener.CLOSE);
   }
 
-  /** Takes out the headers whose name has an underscore, as nginx ignores them ({@code underscores_in_headers off}). */
-  private static void dropUnderscoreNames(HttpHeaders headers) {
+  /**
+   * Takes out the headers whose name nginx finds invalid, as it ignores them ({@code ignore_invalid_headers on}): a
+   * character other than a letter, a digit or a hyphen, or an underscore unless {@code underscores}.
+   */
+  private static void dropInvalidNames(HttpHeaders headers, boolean underscores) {
     List<CharSequence> dropped = null;
     for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
       CharSequence name = it.next().getKey();
       for (int i = 0; i < name.length(); i++) {
-        if (name.charAt(i) == '_') {
+        char c = name.charAt(i);
+        if ((c > 0xff || !NGINX_NAME[c]) && (c != '_' || !underscores)) {
           if (dropped == null) {
             dropped = new java.util.ArrayList<>(2);
           }

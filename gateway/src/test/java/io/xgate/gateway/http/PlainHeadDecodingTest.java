@@ -58,6 +58,8 @@ class PlainHeadDecodingTest {
         "GET / HTTP/1.1\r\nX: a\u0001b\r\n\r\n",
         "GET / HTTP/1.1\r\nX\u0001: a\r\n\r\n",
         "GET / HTTP/1.1\r\nX/Y: a\r\n\r\n",
+        "GET / HTTP/1.1\r\nFoo.Bar: y\r\nX_Y: 1\r\nX-\u00dctf: 2\r\nX@Y: 3\r\nHost: a\r\n\r\n",
+        "GET / HTTP/1.1\r\nX Y: a\r\n\r\n",
         "GET / HTTP/1.1\r\n: a\r\n\r\n",
         "GET / HTTP/1.1\r\nNoColon\r\n\r\n",
         "GET / HTTP/1.1\r\nX: a\rb\r\n\r\n",
@@ -106,7 +108,7 @@ class PlainHeadDecodingTest {
     // small limits, so that the long cases above cross them: a 256-byte request line and header line, 1 KiB headers
     HttpServerOptions options = new HttpServerOptions().setMaxInitialLineLength(256).setMaxHeaderSize(1024);
     EdgeRequestDecoder decoder = new EdgeRequestDecoder(options, 256,
-        new EdgeRequestDecoder.ClientRules(60_000, 60_000, 60_000, false), plainHeads);
+        new EdgeRequestDecoder.ClientRules(60_000, 60_000, 60_000, false, true), plainHeads);
     used.add(decoder);
     EmbeddedChannel channel = new EmbeddedChannel(decoder);
     List<String> seen = new ArrayList<>();
