@@ -34,6 +34,8 @@ public final class ProxySettings {
   Boolean underscoresInHeaders;
   /** {@code ignore_invalid_headers} (http, server; the listener's default server's value governs). */
   Boolean ignoreInvalidHeaders;
+  /** {@code tcp_nodelay}: the request's location's value goes to its client's socket. */
+  Boolean tcpNoDelay;
   /** {@code allow} / {@code deny} in order; null: inherited (none anywhere: every client is allowed). */
   List<AccessRule> accessRules;
   /** {@code types}: extension (lower case) to type; null: inherited, or nginx's built-in three at the top. */
@@ -120,6 +122,7 @@ public final class ProxySettings {
     s.largeHeaderBuffers = 4;
     s.underscoresInHeaders = false;
     s.ignoreInvalidHeaders = true;
+    s.tcpNoDelay = true;
     s.largeHeaderBufferSize = 8L * 1024;
     s.pluginDirectives = Map.of();
     return s;
@@ -143,6 +146,7 @@ public final class ProxySettings {
     s.accessRules = accessRules != null ? accessRules : parent.accessRules;
     s.underscoresInHeaders = underscoresInHeaders != null ? underscoresInHeaders : parent.underscoresInHeaders;   // a level's own replace, as nginx
     s.ignoreInvalidHeaders = ignoreInvalidHeaders != null ? ignoreInvalidHeaders : parent.ignoreInvalidHeaders;
+    s.tcpNoDelay = tcpNoDelay != null ? tcpNoDelay : parent.tcpNoDelay;
     s.hideHeaders = hideHeaders != null ? hideHeaders : parent.hideHeaders;   // each list on its own, as nginx
     s.passHeaders = passHeaders != null ? passHeaders : parent.passHeaders;
     s.accessLogs = accessLogs != null ? accessLogs : parent.accessLogs;
@@ -267,6 +271,11 @@ public final class ProxySettings {
    */
   public boolean ignoreInvalidHeaders() {
     return ignoreInvalidHeaders;
+  }
+
+  /** {@code tcp_nodelay}: whether the client's socket sends without Nagle's delay (TCP_NODELAY). */
+  public boolean tcpNoDelay() {
+    return tcpNoDelay;
   }
 
   /** {@code allow} / {@code deny}: the rules a client's address is tried against, or null when none are set. */

@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
@@ -212,6 +213,8 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   /** The one timer of the client's timeouts, and when it is due. */
   private ScheduledFuture<?> timer;
   private long timerDueNanos;
+  /** Whether the client's socket has TCP_NODELAY (set at accept: {@code tcp_nodelay}'s default). */
+  private boolean noDelay = true;
   /** Whether the connection was closed by one of the client's timeouts. */
   private boolean timedOut;
 
@@ -235,7 +238,7 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   /**
    * The rules a client connection starts with, those of its listener's default server: nginx's
    * {@code client_header_timeout}, {@code keepalive_timeout}, {@code send_timeout} (milliseconds; a request brings
-   * its location's keep-alive and send timeouts, {@link #requestTimeouts}), {@code underscores_in_headers} and
+   * its location's keep-alive and send timeouts, {@link #requestRules}), {@code underscores_in_headers} and
    * {@code ignore_invalid_headers}.
    */
   record ClientRules(long headerMs, long keepaliveMs, long sendMs, boolean underscoresInHeaders,
@@ -275,14 +278,19 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   }
 
   /**
-   * The keep-alive and send timeouts of the location whose {@code settings} answer the request {@code connection}
-   * is serving now (nginx takes both from the request's location).
+   * The keep-alive and send timeouts and {@code tcp_nodelay} of the location whose {@code settings} answer the
+   * request {@code connection} is serving now (nginx takes them from the request's location). The socket option is
+   * set only when it changes (listeners accept with it on).
    */
-  static void requestTimeouts(HttpConnection connection, ProxySettings settings) {
+  static void requestRules(HttpConnection connection, ProxySettings settings) {
     EdgeRequestDecoder decoder = of(connection);
     if (decoder != null) {
       decoder.keepaliveNanos = settings.keepaliveTimeoutMs() * 1_000_000;
       decoder.sendNanos = settings.clientSendTimeoutMs() * 1_000_000;
+      if (decoder.noDelay != settings.tcpNoDelay()) {
+        decoder.noDelay = settings.tcpNoDelay();
+        ((ConnectionBase) connection).channel().config().setOption(ChannelOption.TCP_NODELAY, decoder.noDelay);
+      }
     }
   }
 

@@ -216,19 +216,19 @@ public final class ServerVerticle extends VerticleBase {
     VirtualHosts.Host host = only != null ? only : hosts.select(RequestVariables.hostHeader(req));
     String uri = UriNormalizer.normalize(req.path());
     if (uri == null) {
-      EdgeRequestDecoder.requestTimeouts(req.connection(), host.server().settings());
+      EdgeRequestDecoder.requestRules(req.connection(), host.server().settings());
       plainStatus(req, 400, host.server().settings(), new RequestVariables(req, host.name(), "/"), g);
       return;
     }
     RequestVariables vars = new RequestVariables(req, host.name(), uri, g.config().maps());
     LocationConfig loc = host.router().match(uri);
     if (loc == null) {
-      EdgeRequestDecoder.requestTimeouts(req.connection(), host.server().settings());
+      EdgeRequestDecoder.requestRules(req.connection(), host.server().settings());
       plainStatus(req, 404, host.server().settings(), vars, g);
       return;
     }
     ProxySettings s = loc.settings();
-    EdgeRequestDecoder.requestTimeouts(req.connection(), s);
+    EdgeRequestDecoder.requestRules(req.connection(), s);
     if (s.keepaliveTimeoutMs() == 0 || EdgeRequestDecoder.asksToClose(req) || (req.version() == HttpVersion.HTTP_1_0
         && !req.headers().contains(HttpHeaders.CONNECTION, HttpHeaders.KEEP_ALIVE, true))) {
       req.response().headers().set(HeaderNames.CONNECTION, "close");

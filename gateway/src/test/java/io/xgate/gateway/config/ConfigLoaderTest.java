@@ -60,6 +60,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void sendfileTcpNopushAndTcpNodelayAreReadAsNginxReadsThem() throws Exception {
+    GatewayConfig c = load("http {\n sendfile on;\n tcp_nopush on;\n tcp_nodelay on;\n" + UPSTREAM
+        + " server {\n  listen 127.0.0.1:8080;\n  location / { proxy_pass http://u; }\n"
+        + "  location /nagle/ { tcp_nodelay off; sendfile off; proxy_pass http://u; }\n }\n}\n");
+    List<LocationConfig> locations = c.servers().get(0).locations();
+    assertThat(locations.get(0).settings().tcpNoDelay()).isTrue();
+    assertThat(locations.get(1).settings().tcpNoDelay()).isFalse();
+    // each message as nginx -t printed it
+    assertError("http {\n sendfile yes;\n}\n",
+        "invalid value \"yes\" in \"sendfile\" directive, it must be \"on\" or \"off\" in FILE:2");
+    assertError("http {\n tcp_nodelay on;\n tcp_nodelay off;\n}\n", "\"tcp_nodelay\" directive is duplicate in FILE:3");
+  }
+
+  @Test
   void typesAreReadFromAnIncludedMimeTypesFileAndALevelsOwnBlockReplacesThemAsNginxMerges() throws Exception {
     Files.writeString(dir.resolve("mime.types"), "types {\n    text/css  css;\n    application/json  json;\n}\n");
     GatewayConfig c = load("http {\n include mime.types;\n types_hash_max_size 2048;\n"
