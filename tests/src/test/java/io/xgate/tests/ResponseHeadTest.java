@@ -419,6 +419,17 @@ class ResponseHeadTest {
   }
 
   @Test
+  void anAbsoluteFormRequestGoesToTheOriginWithItsPathAsNginxSendsIt() throws Exception {
+    originSaw.clear();   // each head as nginx 1.22.1 sent it for the same request
+    RawHttp.exchange(port, "GET http://b.example/under/x?q HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertThat(originSaw.poll()).isEqualTo("GET /under/x?q HTTP/1.0\r\nHost: 127.0.0.1:" + originPort
+        + "\r\nConnection: close\r\n\r\n");
+    RawHttp.exchange(underscoresPort, "GET http://b.example?q HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertThat(originSaw.poll()).isEqualTo("GET /?q HTTP/1.0\r\nHost: 127.0.0.1:" + originPort
+        + "\r\nConnection: close\r\n\r\n");
+  }
+
+  @Test
   void aHeaderNameThatIsEmptyOrHasAControlCharacterOrASpaceIs400AsInNginx() throws Exception {
     originSaw.clear();
     for (String line : new String[] {": empty", "Foo\u0001: c", "Foo Bar: x", "Foo : x"}) {

@@ -33,6 +33,8 @@ class VirtualHostTest {
         + server(shared, "", "*.more.wild.test", "longer wildcard")
         + server(shared, "", "~^api\\d+\\.re\\.test$", "regex")
         + server(alone, "", "alone.test", "alone")
+        + " server { listen 127.0.0.1:" + shared + "; server_name line.test;"
+        + " location / { return 200 \"$host $request_uri $http_host\"; } }\n"
         + "}\n");
     gateway = Gateway.start(conf, temp).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
@@ -73,6 +75,31 @@ class VirtualHostTest {
     assertThat(bodyFor(alone, "alone.test")).isEqualTo("alone");
     assertThat(bodyFor(alone, "exact.test")).isEqualTo("alone");
     assertThat(body(RawHttp.exchange(alone, "GET / HTTP/1.0\r\n\r\n"))).isEqualTo("alone");
+  }
+
+  @Test
+  void aTrailingDotOfTheHostIsDroppedAsNginxDropsIt() throws Exception {
+    assertThat(bodyFor(shared, "EXACT.test.")).isEqualTo("exact");
+    assertThat(bodyFor(shared, "line.test.:8080")).isEqualTo("line.test / line.test.:8080");
+  }
+
+  @Test
+  void anAbsoluteFormRequestLineNamesTheServerAndItsPathIsTheRequestUri() throws Exception {
+    // each answer as nginx 1.22.1 gave it: $host from the line, $request_uri its path, $http_host the header
+    assertThat(body(RawHttp.exchange(shared, "GET http://Line.Test:8080/a/../b?x=1 HTTP/1.1\r\nHost: exact.test\r\n"
+        + "Connection: close\r\n\r\n"))).isEqualTo("line.test /a/../b?x=1 exact.test");
+    assertThat(body(RawHttp.exchange(shared, "GET HTTP://line.test HTTP/1.0\r\n\r\n"))).isEqualTo("line.test / ");
+  }
+
+  @Test
+  void aHostNginxRefusesOrAnHttp11RequestWithoutOneIs400() throws Exception {
+    for (String head : new String[] {"GET / HTTP/1.1\r\n", "GET / HTTP/1.1\r\nHost:\r\n",
+        "GET / HTTP/1.1\r\nHost: a b\r\n", "GET / HTTP/1.1\r\nHost: a..test\r\n", "GET / HTTP/1.0\r\nHost: a/b\r\n",
+        "GET http://a..test/ HTTP/1.1\r\nHost: exact.test\r\n", "GET http://u@line.test/ HTTP/1.1\r\nHost: exact.test\r\n",
+        "GET http://line.test/ HTTP/1.1\r\n"}) {
+      assertThat(RawHttp.exchange(shared, head + "Connection: close\r\n\r\n")).as(head)
+          .startsWith("HTTP/1.1 400 Bad Request\r\n");
+    }
   }
 
   private static String bodyFor(int port, String host) throws Exception {

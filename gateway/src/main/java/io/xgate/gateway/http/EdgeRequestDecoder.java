@@ -891,6 +891,7 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     HttpHeaders headers = request.headers();
     int hosts = 0;
     int encodings = 0;
+    CharSequence host = null;
     for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
       Map.Entry<CharSequence, CharSequence> h = it.next();   // the map's own entries: no wrapper per header
       CharSequence name = h.getKey();
@@ -905,12 +906,26 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
       }
       if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
         hosts++;
+        host = h.getValue();
       } else if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)) {
         encodings++;
       }
     }
     if (hosts > 1) {
       reject(request, 400, "client sent duplicate host header");
+      return;
+    }
+    if (host != null && !RequestHost.valid(host)) {
+      reject(request, 400, "client sent invalid host header");
+      return;
+    }
+    String lineAuthority = RequestHost.requestLineAuthority(request.uri());
+    if (lineAuthority != null && !RequestHost.validInRequestLine(lineAuthority)) {
+      reject(request, 400, "client sent invalid host in request line");
+      return;
+    }
+    if (host == null && request.protocolVersion() == HttpVersion.HTTP_1_1) {   // also with a host in the line
+      reject(request, 400, "client sent HTTP/1.1 request without \"Host\" header");
       return;
     }
     if (encodings > 1) {

@@ -213,7 +213,7 @@ public final class ServerVerticle extends VerticleBase {
       return;
     }
     VirtualHosts.Host only = hosts.only();
-    VirtualHosts.Host host = only != null ? only : hosts.select(RequestVariables.hostHeader(req));
+    VirtualHosts.Host host = only != null ? only : hosts.select(RequestHost.of(req));
     String uri = UriNormalizer.normalize(req.path());
     if (uri == null) {
       EdgeRequestDecoder.requestRules(req.connection(), host.server().settings());

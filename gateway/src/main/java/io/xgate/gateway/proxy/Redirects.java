@@ -67,7 +67,7 @@ public final class Redirects {
     if (s.serverNameInRedirect()) {
       host = vars.variable("server_name");
     } else {
-      host = RequestVariables.hostHeader(request);
+      host = io.xgate.gateway.http.RequestHost.of(request);
       if (host == null) {
         host = local == null ? "" : local.hostAddress();
       }

@@ -7,6 +7,7 @@ import io.vertx.core.net.SocketAddress;
 import io.xgate.gateway.config.ProxySettings;
 import io.xgate.gateway.config.VariableMap;
 import io.xgate.gateway.http.EventTime;
+import io.xgate.gateway.http.RequestHost;
 import io.xgate.spi.RequestView;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -137,7 +138,7 @@ public final class RequestVariables implements RequestView {
       case "scheme": return "http";
       case "https": return "";
       case "request_method": return request.method().name();
-      case "request_uri": return request.uri();
+      case "request_uri": return RequestHost.requestUri(request);
       case "uri":
       case "document_uri": return uri;
       case "args":
@@ -218,30 +219,8 @@ public final class RequestVariables implements RequestView {
 
   /** nginx's $host: Host header without port, lowercased; else the server name. */
   private String host() {
-    String h = hostHeader(request);
+    String h = RequestHost.of(request);
     return h != null ? h : serverName;
-  }
-
-  /**
-   * nginx's {@code $host} from the request's {@code Host} header alone: lower case, without the port; null when
-   * the request has none.
-   */
-  public static String hostHeader(HttpServerRequest request) {
-    String h = request.getHeader("Host");
-    if (h == null || h.isEmpty()) {
-      return null;
-    }
-    int end = h.length();
-    if (h.startsWith("[")) {
-      int close = h.indexOf(']');
-      end = close > 0 ? close + 1 : end;
-    } else {
-      int colon = h.indexOf(':');
-      if (colon >= 0) {
-        end = colon;
-      }
-    }
-    return h.substring(0, end).toLowerCase(Locale.ROOT);
   }
 
   private String forwardedFor() {

@@ -17,7 +17,8 @@ public final class UriRewriter {
   public static String upstreamUri(LocationConfig location, HttpServerRequest request, String normalizedUri) {
     ProxyPass pass = location.proxyPass();
     if (pass.uri() == null) {
-      return request.uri();
+      String uri = io.xgate.gateway.http.RequestHost.requestUri(request);
+      return uri.startsWith("?") ? "/" + uri : uri;   // http://host?q: nginx gives the origin a path
     }
     String prefix = location.pattern();
     String tail = normalizedUri.length() >= prefix.length() && location.regex() == null
