@@ -214,9 +214,7 @@ class ProxyFaultsTest {
   /** An origin speaking raw bytes: for each request head, the bytes {@code answer} gives (null: none), then close. */
   @Test
   void anOriginThatStallsTimesOutAfterProxyReadTimeoutNotTheLargerSendTimeout() throws Exception {
-    // accepts and reads the request, then says nothing and keeps the connection open
-    int stalling = vertx.createNetServer().connectHandler(so -> so.handler(buf -> originRequests.incrementAndGet()))
-        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+    int stalling = stallingOrigin();
     int healthy = healthyOrigin();
     int port = startGateway("server 127.0.0.1:" + stalling + "; server 127.0.0.1:" + healthy + ";",
         "proxy_read_timeout 1s; proxy_send_timeout 60s; add_header X-Upstream-Addr $upstream_addr always;");
@@ -233,8 +231,7 @@ class ProxyFaultsTest {
 
   @Test
   void aPostToAnOriginThatStallsAlsoTimesOutAfterProxyReadTimeoutOnceItsBodyIsSent() throws Exception {
-    int stalling = vertx.createNetServer().connectHandler(so -> so.handler(buf -> originRequests.incrementAndGet()))
-        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+    int stalling = stallingOrigin();
     int port = startGateway("server 127.0.0.1:" + stalling + ";", "proxy_read_timeout 1s; proxy_send_timeout 60s;");
     long start = System.nanoTime();
     String answer = exchange(port, "POST /stall HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
@@ -345,6 +342,12 @@ class ProxyFaultsTest {
     });
     return server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
         .actualPort();
+  }
+
+  /** An origin that accepts and reads each request, then says nothing and keeps the connection open. */
+  private int stallingOrigin() throws Exception {
+    return vertx.createNetServer().connectHandler(so -> so.handler(buf -> originRequests.incrementAndGet()))
+        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
   }
 
   private int healthyOrigin() throws Exception {
