@@ -206,7 +206,8 @@ class ProxyFaultsTest {
     int port = startGateway("server 127.0.0.1:" + origin + ";", "");
     String answer = get(port, "/t");
     assertThat(answer).startsWith("HTTP/1.1 200 OK").contains("chunked body").endsWith("0\r\n\r\n");
-    assertThat(answer.toLowerCase()).doesNotContain("x-checksum").doesNotContain("trailer:");
+    // the trailer's field stays behind; the Trailer header that announced it passes, as nginx 1.22.1 passes it
+    assertThat(answer.toLowerCase()).doesNotContain("abc123").contains("\r\ntrailer: x-checksum\r\n");
   }
 
   // ---------------------------------------------------------------- helpers

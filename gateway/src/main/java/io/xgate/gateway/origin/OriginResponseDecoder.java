@@ -13,8 +13,8 @@ import java.util.Arrays;
  * chunked, or up to the close), without Netty's HTTP objects: the head is parsed in one pass into the headers the
  * proxy forwards, and the body's pieces are slices of the bytes as read.
  *
- * <p>One response at a time, announced by {@link #expect}. Informational responses (1xx other than 101) are skipped,
- * as nginx waits for the final one; trailers are read and dropped. What nginx calls "upstream sent invalid header"
+ * <p>One response at a time, announced by {@link #expect}. Informational responses (1xx other than 101) are skipped
+ * for the final one (nginx 1.22 takes a 100 for the answer); trailers are read and dropped. What nginx calls "upstream sent invalid header"
  * ends the decoding with {@link Listener#invalid}: a status line that is not {@code HTTP/x.y NNN}, a header line
  * without a colon, folded or with characters a header may not hold, a head larger than its limit (nginx's
  * {@code proxy_buffer_size}: "upstream sent too big header"), a

@@ -379,12 +379,9 @@ public final class ProxyRequest {
     });
   }
 
-  /** A client's request header the origin gets: all but the hop-by-hop ones, {@code Host} and {@code Expect}. */
-  /** Whether the client's header {@code name} goes on to the origin (not hop-by-hop, not replaced by the proxy). */
-  private static boolean passedOn(CharSequence name, String connection) {
-    return !(ResponseHeaders.isHopByHop(name) || AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.HOST)
-        || AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.EXPECT)
-        || (connection != null && ResponseHeaders.connectionLists(connection, name)));
+  /** Whether the client's header {@code name} goes on to the origin ({@link ResponseHeaders#isNotPassedToOrigin}). */
+  private static boolean passedOn(CharSequence name) {
+    return !ResponseHeaders.isNotPassedToOrigin(name);
   }
 
   /**
@@ -400,16 +397,15 @@ public final class ProxyRequest {
       return;
     }
     MultiMap in = request.headers();
-    String connection = in.get(HttpHeaders.CONNECTION);
     HeaderNameSet replaced = settings.proxySetHeaderNames();
     boolean lengthSet = body != null;
     if (in instanceof io.netty.handler.codec.http.HttpHeaders decoded) {
       // Vert.x's map: its entries as decoded (and checked), the names as Netty's AsciiString (no String copy)
-      out.passClientHeaders(decoded, name -> passedOn(name, connection) && !replaced.contains(name)
+      out.passClientHeaders(decoded, name -> passedOn(name) && !replaced.contains(name)
           && !(lengthSet && AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.CONTENT_LENGTH)));
     } else {
       in.forEach((name, value) -> {
-        if (passedOn(name, connection) && !replaced.contains(name)
+        if (passedOn(name) && !replaced.contains(name)
             && !(lengthSet && name.equalsIgnoreCase("content-length"))) {
           out.requestHeaders().add(name, value);
         }
@@ -423,10 +419,9 @@ public final class ProxyRequest {
    * go on (none a {@code proxy_set_header} names), then the proxy's own, then the balancer's changes.
    */
   private void upgradeRequestHeaders(MultiMap headers) {
-    String connection = request.headers().get(HttpHeaders.CONNECTION);
     HeaderNameSet replaced = settings.proxySetHeaderNames();
     request.headers().forEach((name, value) -> {
-      if (settings.passRequestHeaders() && passedOn(name, connection) && !replaced.contains(name)) {
+      if (settings.passRequestHeaders() && passedOn(name) && !replaced.contains(name)) {
         headers.add(name, value);
       }
     });
@@ -628,12 +623,10 @@ public final class ProxyRequest {
    */
   private boolean copyOriginHeaders(OriginResponse in, MultiMap out) {
     MultiMap headers = in.headers();
-    String connection = headers.get(HttpHeaders.CONNECTION);
     boolean rewritten = false;
     for (Map.Entry<String, String> h : headers) {
       String name = h.getKey();
-      if (ResponseHeaders.isHopByHop(name) || ResponseHeaders.isHiddenFromOrigin(name, settings)
-          || (connection != null && ResponseHeaders.connectionLists(connection, name))) {
+      if (ResponseHeaders.isFraming(name) || ResponseHeaders.isHiddenFromOrigin(name, settings)) {
         continue;
       }
       String value = h.getValue();
@@ -702,8 +695,7 @@ public final class ProxyRequest {
     response.setStatusCode(101);
     MultiMap out = response.headers();
     in.headers().forEach((name, value) -> {
-      if (name.equalsIgnoreCase("upgrade")
-          || !(ResponseHeaders.isHopByHop(name) || ResponseHeaders.isHiddenFromOrigin(name, settings))) {
+      if (!(ResponseHeaders.isFraming(name) || ResponseHeaders.isHiddenFromOrigin(name, settings))) {
         out.add(name, value);
       }
     });

@@ -9,14 +9,26 @@ import io.xgate.gateway.http.HeaderNames;
 import java.util.List;
 
 /**
- * What happens to headers on their way through: the hop-by-hop headers that never pass a proxy, the origin
- * headers nginx hides, and {@code add_header}.
+ * What happens to headers on their way through, as nginx lets them: the client's it does not pass to the origin,
+ * the origin's framing ones and those it hides, and {@code add_header}.
  */
 public final class ResponseHeaders {
 
-  /** Hop-by-hop headers (RFC 9110 §7.6.1): meaningful for one connection only. */
-  private static final HeaderNameSet HOP_BY_HOP = new HeaderNameSet("connection", "keep-alive", "proxy-connection",
-      "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate", "proxy-authorization");
+  /**
+   * The client's headers nginx does not pass to the origin: those its default {@code proxy_set_header}s empty or
+   * replace ({@code ngx_http_proxy_headers}: {@code Connection}, {@code Keep-Alive}, {@code TE}, {@code Upgrade},
+   * {@code Expect}, {@code Transfer-Encoding}, {@code Host}). Others that RFC 9110 calls hop-by-hop
+   * ({@code Proxy-Authorization}, {@code Trailer}, those a {@code Connection} lists ...) go on, as nginx sends them.
+   */
+  private static final HeaderNameSet NOT_PASSED_TO_ORIGIN = new HeaderNameSet("connection", "keep-alive", "te",
+      "upgrade", "expect", "transfer-encoding", "host");
+
+  /**
+   * The origin's headers nginx's upstream module never passes to the client, as it frames the response itself:
+   * {@code Connection}, {@code Keep-Alive}, {@code Transfer-Encoding}. Others go on ({@code Upgrade} on a 200,
+   * {@code Trailer}, those a {@code Connection} lists ...), as nginx passes them.
+   */
+  private static final HeaderNameSet FRAMING = new HeaderNameSet("connection", "keep-alive", "transfer-encoding");
 
   /**
    * Origin response headers nginx does not pass by default ({@code ngx_http_proxy_hide_headers}): it writes its own
@@ -28,9 +40,14 @@ public final class ResponseHeaders {
   private ResponseHeaders() {
   }
 
-  /** Whether the header {@code name} (any case) is hop-by-hop. */
-  static boolean isHopByHop(CharSequence name) {
-    return HOP_BY_HOP.contains(name);
+  /** Whether the client's header {@code name} (any case) stops at the proxy, as in nginx. */
+  static boolean isNotPassedToOrigin(CharSequence name) {
+    return NOT_PASSED_TO_ORIGIN.contains(name);
+  }
+
+  /** Whether the origin's header {@code name} (any case) is one of the framing ones that stop at the proxy. */
+  static boolean isFraming(CharSequence name) {
+    return FRAMING.contains(name);
   }
 
   /** Whether the origin response header {@code name} (any case) is one nginx hides from the client by default. */
@@ -73,31 +90,6 @@ public final class ResponseHeaders {
       return HeaderNames.CONTENT_LENGTH;
     }
     return name;
-  }
-
-  /**
-   * Whether the {@code Connection} header value {@code connection} lists {@code name} (any case) among its
-   * comma-separated tokens: such a header is hop-by-hop for this message (RFC 9110 §7.6.1).
-   */
-  static boolean connectionLists(String connection, CharSequence name) {
-    int n = connection.length();
-    for (int start = 0; start < n; ) {
-      int comma = connection.indexOf(',', start);
-      int end = comma < 0 ? n : comma;
-      int from = start;
-      while (from < end && connection.charAt(from) <= ' ') {
-        from++;
-      }
-      int to = end;
-      while (to > from && connection.charAt(to - 1) <= ' ') {
-        to--;
-      }
-      if (to - from == name.length() && AsciiString.regionMatches(connection, true, from, name, 0, to - from)) {
-        return true;
-      }
-      start = end + 1;
-    }
-    return false;
   }
 
   /** Whether {@code add_header} without {@code always} applies to {@code status}, as in nginx. */
