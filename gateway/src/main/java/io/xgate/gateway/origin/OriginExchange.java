@@ -41,8 +41,8 @@ import java.util.function.Predicate;
  * keep-alive and the request was sent in full), a failure (connect, write, premature close, a response
  * {@link OriginResponseDecoder} cannot read, the timeout), or {@link #reset}. A failure before the head fails the
  * send's callback, after it goes to the {@link #exceptionHandler}; either way the connection is closed.
- * Informational responses (1xx other than 101) are skipped (nginx 1.22 takes a 100 for the answer). Callbacks run on the request's context;
- * nothing is called back after the end.
+ * Informational responses (1xx other than 101) are skipped (nginx 1.22 takes a 100 for the answer). Callbacks run
+ * on the request's context; nothing is called back after the end.
  * The body's pieces are pooled memory: see {@link BodyPieces} for what the handler must do with each.
  */
 public final class OriginExchange implements OriginResponse, ProxyHeaders {
