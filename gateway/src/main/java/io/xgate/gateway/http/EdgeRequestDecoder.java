@@ -213,6 +213,13 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   /** The one timer of the client's timeouts, and when it is due. */
   private ScheduledFuture<?> timer;
   private long timerDueNanos;
+  /** Bytes written to the client so far ({@link BytesCounter}), and their count when the last final head went. */
+  private long bytesWritten;
+  private long responseStartBytes;
+  /** The request whose body is being read, which the bytes decoded count to ({@code $request_length}). */
+  private MeasuredRequest measured;
+  /** Bytes decoded since the last request's end that no request head took yet (an unfinished head's lines). */
+  private long unmeasured;
   /** Whether the client's socket has TCP_NODELAY (set at accept: {@code tcp_nodelay}'s default). */
   private boolean noDelay = true;
   /** Whether the connection was closed by one of the client's timeouts. */
@@ -273,6 +280,9 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
       ch.config().setAllocator(ReusedBuffers.DEFAULT);
       ch.pipeline().replace("httpDecoder", "httpDecoder", decoder);
       ch.pipeline().addBefore("handler", "edgeResponseTracker", decoder.new ResponseTracker());
+      if (ch.pipeline().get("httpEncoder") != null) {
+        ch.pipeline().addBefore("httpEncoder", "edgeBytesSent", decoder.new BytesCounter());
+      }
       ch.attr(OF_CHANNEL).set(decoder);
     }
   }
@@ -310,6 +320,31 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
    * response (or a 101) without a {@code Date} gets the current one, and the {@code Connection} header Vert.x sets
    * is named as nginx names it. Its flushes show when bytes start to wait for the client ({@code send_timeout}).
    */
+  /**
+   * Counts the bytes written to the client's socket as the encoder made them (it sits between the encoder and the
+   * socket): {@code $bytes_sent} is what was written since the response's head ({@link #bytesSent}).
+   */
+  private final class BytesCounter extends ChannelOutboundHandlerAdapter {
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+      if (msg instanceof ByteBuf b) {
+        bytesWritten += b.readableBytes();
+      } else if (msg instanceof io.netty.buffer.ByteBufHolder h) {
+        bytesWritten += h.content().readableBytes();
+      }
+      ctx.write(msg, promise);
+    }
+  }
+
+  /**
+   * nginx's {@code $bytes_sent} of the response {@code connection} is writing or wrote last: its head, body and
+   * framing as written to the socket; -1 for a connection xgate's decoder does not serve.
+   */
+  static long bytesSent(HttpConnection connection) {
+    EdgeRequestDecoder decoder = of(connection);
+    return decoder == null ? -1 : decoder.bytesWritten - decoder.responseStartBytes;
+  }
+
   private final class ResponseTracker extends ChannelOutboundHandlerAdapter {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
@@ -323,6 +358,9 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
           responseUnderWay = true;
         }
         finalResponse = status >= 200;
+        if (status >= 200) {
+          responseStartBytes = bytesWritten;   // its head is encoded after this: $bytes_sent counts from here
+        }
         upgraded |= status == 101;
         if (status >= 200 || status == 101) {   // not on 100 Continue, which nginx writes as a bare status line
           HttpHeaders headers = r.headers();
@@ -525,6 +563,7 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
     int from = out.size();
+    int consumedFrom = buffer.readerIndex();
     if (!(plainHeads && nettyBetweenMessages && betweenRequests && !upgraded && decodePlainHead(buffer, out))) {
       int readFrom = buffer.readerIndex();
       super.decode(ctx, buffer, out);
@@ -540,9 +579,20 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
         }
       }
     }
+    long consumed = buffer.readerIndex() - consumedFrom;   // $request_length: this step's bytes, to their request
+    if (measured != null) {
+      measured.length += consumed;
+    } else {
+      unmeasured += consumed;
+    }
     for (int i = from; i < out.size(); i++) {
       Object msg = out.get(i);
       if (msg instanceof HttpRequest request) {
+        if (request instanceof MeasuredRequest m) {   // its head came in this step and the steps before
+          m.length = unmeasured;
+          measured = m;
+        }
+        unmeasured = 0;
         requestsOpen++;
         betweenRequests = false;
         headStartNanos = NONE;
@@ -562,6 +612,7 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
         return;
       } else if (msg instanceof LastHttpContent) {
         betweenRequests = true;   // the request's last bytes: the next ones start the next request
+        measured = null;
       }
     }
   }
@@ -785,7 +836,7 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     @SuppressWarnings("deprecation")
     String uri = new String(b, 0, uriStart, uriEnd - uriStart);
     buffer.skipBytes(p);
-    out.add(new DefaultHttpRequest(version, method, uri, headers));
+    out.add(new MeasuredRequest(version, method, uri, headers));
     out.add(LastHttpContent.EMPTY_LAST_CONTENT);
     plainHeadsRead++;
     return true;
@@ -838,7 +889,7 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   /** A request head of Netty's decoder, with a header map checked as nginx checks names ({@link #NGINX_NAMES}). */
   @Override
   protected HttpMessage createMessage(String[] initialLine) {
-    return new DefaultHttpRequest(HttpVersion.valueOf(initialLine[2]), HttpMethod.valueOf(initialLine[0]),
+    return new MeasuredRequest(HttpVersion.valueOf(initialLine[2]), HttpMethod.valueOf(initialLine[0]),
         initialLine[1], HeadersMultiMap.httpHeaders(NGINX_NAMES));
   }
 

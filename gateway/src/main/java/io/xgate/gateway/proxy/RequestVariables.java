@@ -7,6 +7,7 @@ import io.vertx.core.net.SocketAddress;
 import io.xgate.gateway.config.ProxySettings;
 import io.xgate.gateway.config.VariableMap;
 import io.xgate.gateway.http.EventTime;
+import io.xgate.gateway.http.MeasuredRequest;
 import io.xgate.gateway.http.RequestHost;
 import io.xgate.spi.RequestView;
 import java.time.ZonedDateTime;
@@ -153,9 +154,9 @@ public final class RequestVariables implements RequestView {
       case "remote_user": return null;
       case "status": return status == 0 ? null : Integer.toString(status);
       case "body_bytes_sent": return Long.toString(bodyBytesSent);
-      case "bytes_sent": return Long.toString(request.response().bytesWritten());
+      case "bytes_sent": return partialRequestLine != null ? "0" : Long.toString(MeasuredRequest.bytesSent(request));
       case "request_length":
-        return Long.toString(partialRequestLine != null ? partialLength : request.bytesRead());
+        return Long.toString(partialRequestLine != null ? partialLength : MeasuredRequest.length(request));
       case "request_time": return millis3(EventTime.nanos() - startNanos);
       case "msec": return secondsWithMillis(EventTime.wallMillis());
       case "time_local": return TIME_LOCAL.format(ZonedDateTime.now());
