@@ -416,6 +416,12 @@ class ResponseHeadTest {
         + "Connection: close\r\n\r\nab");   // a request with a body: Netty's decoder, not the plain-head path
     assertThat(originSaw.poll()).isEqualTo("POST /under/p HTTP/1.0\r\nHost: 127.0.0.1:" + originPort
         + "\r\nConnection: close\r\nContent-Length: 2\r\n\r\n");
+    // each dropped line noted at info, in nginx's words (both decoding paths)
+    LogFiles.awaitText(temp.resolve("error.log"), "[info] ");
+    LogFiles.awaitText(temp.resolve("error.log"), "client sent invalid header line: \"Foo.Bar: y\" while reading"
+        + " client request headers, client: 127.0.0.1, server: , request: \"GET /under/x HTTP/1.1\", host: \"x\"\n");
+    LogFiles.awaitText(temp.resolve("error.log"), "client sent invalid header line: \"X@Y: 1\" while reading"
+        + " client request headers, client: 127.0.0.1, server: , request: \"POST /under/p HTTP/1.1\", host: \"x\"\n");
     RawHttp.exchange(invalidKeptPort, "GET /under/x HTTP/1.1\r\nHost: x\r\n" + invalid
         + "Accept: */*\r\nConnection: close\r\n\r\n");
     assertThat(originSaw.poll()).as("kept, the underscore too, with ignore_invalid_headers off")

@@ -599,7 +599,10 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
         partialHead = null;
         if (request.decoderResult().isSuccess()) {
           if (ignoreInvalidHeaders) {
-            dropInvalidNames(request.headers(), underscoresInHeaders);
+            List<String> dropped = dropInvalidNames(request.headers(), underscoresInHeaders);
+            if (dropped != null && request instanceof MeasuredRequest m) {
+              m.droppedLines = dropped;
+            }
           }
           check(request);
         }
@@ -778,6 +781,7 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     }
     int headersStart = p;
     HeadersMultiMap headers = HeadersMultiMap.httpHeaders(validation);
+    List<String> dropped = null;
     validation.decoded = true;   // every byte is checked here
     try {
       while (true) {
@@ -823,11 +827,15 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
         if (BODY_HEADERS.contains(name)) {
           return false;   // a body, or a 1.0 WebSocket's key bytes: Netty's decoder knows their rules
         }
-        if (invalid && ignoreInvalidHeaders) {
-          continue;   // nginx ignores the line
-        }
         @SuppressWarnings("deprecation")   // bytes as Latin-1 chars, as Netty's decoder makes them
         String value = valueEnd == valueStart ? "" : new String(b, 0, valueStart, valueEnd - valueStart);
+        if (invalid && ignoreInvalidHeaders) {
+          if (dropped == null) {   // nginx ignores the line, and says so at info
+            dropped = new java.util.ArrayList<>(2);
+          }
+          dropped.add(name + ": " + value);
+          continue;
+        }
         headers.add(name, value);
       }
     } finally {
@@ -836,7 +844,9 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     @SuppressWarnings("deprecation")
     String uri = new String(b, 0, uriStart, uriEnd - uriStart);
     buffer.skipBytes(p);
-    out.add(new MeasuredRequest(version, method, uri, headers));
+    MeasuredRequest request = new MeasuredRequest(version, method, uri, headers);
+    request.droppedLines = dropped;
+    out.add(request);
     out.add(LastHttpContent.EMPTY_LAST_CONTENT);
     plainHeadsRead++;
     return true;
@@ -914,28 +924,31 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
 
   /**
    * Takes out the headers whose name nginx finds invalid, as it ignores them ({@code ignore_invalid_headers on}): a
-   * character other than a letter, a digit or a hyphen, or an underscore unless {@code underscores}.
+   * character other than a letter, a digit or a hyphen, or an underscore unless {@code underscores}. Returns the
+   * lines taken out ({@code name: value}), null when none were.
    */
-  private static void dropInvalidNames(HttpHeaders headers, boolean underscores) {
-    List<CharSequence> dropped = null;
+  private static List<String> dropInvalidNames(HttpHeaders headers, boolean underscores) {
+    List<String> dropped = null;
     for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
-      CharSequence name = it.next().getKey();
+      Map.Entry<CharSequence, CharSequence> h = it.next();
+      CharSequence name = h.getKey();
       for (int i = 0; i < name.length(); i++) {
         char c = name.charAt(i);
         if ((c > 0xff || !NGINX_NAME[c]) && (c != '_' || !underscores)) {
           if (dropped == null) {
             dropped = new java.util.ArrayList<>(2);
           }
-          dropped.add(name);
+          dropped.add(name + ": " + h.getValue());
           break;
         }
       }
     }
     if (dropped != null) {
-      for (CharSequence name : dropped) {
-        headers.remove(name);
+      for (String line : dropped) {
+        headers.remove(line.substring(0, line.indexOf(": ")));
       }
     }
+    return dropped;
   }
 
   private void check(HttpRequest request) {

@@ -19,6 +19,8 @@ import java.lang.invoke.MethodType;
 public final class MeasuredRequest extends DefaultHttpRequest {
 
   long length;
+  /** The header lines dropped for an invalid name ({@code ignore_invalid_headers}), null when none were. */
+  java.util.List<String> droppedLines;
 
   MeasuredRequest(HttpVersion version, HttpMethod method, String uri, HttpHeaders headers) {
     super(version, method, uri, headers);
@@ -29,16 +31,8 @@ public final class MeasuredRequest extends DefaultHttpRequest {
    * request not read by xgate's decoder, the body's bytes (Vert.x's count).
    */
   public static long length(HttpServerRequest request) {
-    if (NETTY_REQUEST != null && request instanceof Http1xServerRequest) {
-      try {
-        if ((Object) NETTY_REQUEST.invokeExact((Http1xServerRequest) request) instanceof MeasuredRequest m) {
-          return m.length;
-        }
-      } catch (Throwable e) {
-        // not reachable: the handle takes any Http1xServerRequest
-      }
-    }
-    return request.bytesRead();
+    MeasuredRequest m = of(request);
+    return m != null ? m.length : request.bytesRead();
   }
 
   /**
@@ -48,6 +42,28 @@ public final class MeasuredRequest extends DefaultHttpRequest {
   public static long bytesSent(HttpServerRequest request) {
     long sent = EdgeRequestDecoder.bytesSent(request.connection());
     return sent >= 0 ? sent : request.response().bytesWritten();
+  }
+
+  /**
+   * The header lines of {@code request} that were dropped for an invalid name, which nginx notes at {@code info}
+   * ("client sent invalid header line"); empty when none were.
+   */
+  public static java.util.List<String> droppedLines(HttpServerRequest request) {
+    MeasuredRequest m = of(request);
+    return m == null || m.droppedLines == null ? java.util.List.of() : m.droppedLines;
+  }
+
+  private static MeasuredRequest of(HttpServerRequest request) {
+    if (NETTY_REQUEST != null && request instanceof Http1xServerRequest) {
+      try {
+        if ((Object) NETTY_REQUEST.invokeExact((Http1xServerRequest) request) instanceof MeasuredRequest m) {
+          return m;
+        }
+      } catch (Throwable e) {
+        // not reachable: the handle takes any Http1xServerRequest
+      }
+    }
+    return null;
   }
 
   /** Vert.x's {@code Http1xServerRequest.nettyRequest()}, package-private there: the request as decoded. */

@@ -221,6 +221,11 @@ public final class ServerVerticle extends VerticleBase {
       return;
     }
     RequestVariables vars = new RequestVariables(req, host.name(), uri, g.config().maps());
+    List<String> dropped = MeasuredRequest.droppedLines(req);
+    for (int i = 0; i < dropped.size(); i++) {
+      errorLog.info("client sent invalid header line: \"" + dropped.get(i) + "\" while reading client request headers"
+          + vars.errorContext(null));
+    }
     LocationConfig loc = host.router().match(uri);
     if (loc == null) {
       EdgeRequestDecoder.requestRules(req.connection(), host.server().settings());
