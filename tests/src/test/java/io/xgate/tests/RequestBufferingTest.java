@@ -142,6 +142,19 @@ class RequestBufferingTest {
   }
 
   @Test
+  void withBufferingOffAChunkedBodyOverClientMaxBodySizeIs413Too() throws Exception {
+    // nginx checks the limit as the bytes come, buffered or not (before: xgate streamed all 50,000 to the peer)
+    int port = start("proxy_request_buffering off; client_max_body_size 10k;");
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/up"))
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(randomBytes(50_000))))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.headers() + " " + r.body()).isEqualTo(413);
+    assertThat(received).noneMatch(line -> line.endsWith(" 50000"));
+    LogFiles.awaitMatch(temp.resolve("error.log"), "\\[error\\] .*: client intended to send too large chunked body:"
+        + " \\d+\\+\\d+ bytes, client: 127\\.0\\.0\\.1, server: , request: \"POST /up HTTP/1\\.1\"");
+  }
+
+  @Test
   void aDeclaredLengthOverClientMaxBodySizeIs413BeforeAnyOfItIsRead() throws Exception {
     int port = start("client_max_body_size 10;");
     String answer = RawHttp.exchange(port, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 26\r\n"

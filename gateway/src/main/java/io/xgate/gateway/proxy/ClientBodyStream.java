@@ -26,6 +26,10 @@ final class ClientBodyStream implements ReadStream<Buffer> {
   private boolean over;
   private long lastNanos;
   private long timerId = -1;
+  /** {@code client_max_body_size} for a body that streams (0: none), the bytes so far, and who hears of the excess. */
+  private long maxSize;
+  private long length;
+  private java.util.function.Consumer<RequestBody.TooLarge> tooLarge;
 
   /**
    * @param request the client's request, paused
@@ -43,8 +47,27 @@ final class ClientBodyStream implements ReadStream<Buffer> {
   public ClientBodyStream handler(Handler<Buffer> handler) {
     request.handler(handler == null ? null : piece -> {
       lastNanos = EventTime.nanos();
+      if (maxSize > 0 && (length += piece.length()) > maxSize) {
+        java.util.function.Consumer<RequestBody.TooLarge> told = tooLarge;
+        tooLarge = null;
+        if (told != null) {   // the piece that goes over the limit is not passed on, nor anything after it
+          stop();
+          told.accept(new RequestBody.TooLarge(length - piece.length(), piece.length()));
+        }
+        return;
+      }
       handler.handle(piece);
     });
+    return this;
+  }
+
+  /**
+   * Holds a body that streams to {@code client_max_body_size} (nginx checks it as the bytes come, buffered or not):
+   * the piece that goes over it is not passed on and {@code tooLarge} hears of it, once.
+   */
+  ClientBodyStream limit(long maxSize, java.util.function.Consumer<RequestBody.TooLarge> tooLarge) {
+    this.maxSize = maxSize;
+    this.tooLarge = tooLarge;
     return this;
   }
 

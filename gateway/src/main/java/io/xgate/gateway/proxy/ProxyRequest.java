@@ -317,7 +317,7 @@ public final class ProxyRequest {
       body.send(out, headRead);   // kept: a retry sends it again
     } else if (hasBody) {
       bodyConsumed = true;
-      out.send(clientBody, headRead);
+      out.send(clientBody.limit(settings.clientMaxBodySize(), this::streamedBodyTooLarge), headRead);
     } else {
       out.send(headRead);
     }
@@ -958,6 +958,36 @@ public final class ProxyRequest {
       vars.status(499);
     }
     finalizeRequest();
+  }
+
+  /**
+   * A body streaming to the origin ({@code proxy_request_buffering off}) went over {@code client_max_body_size}: as
+   * nginx, 413 to the client (or, once the origin's answer has begun, the connection closed), the origin's request
+   * reset, its peer released without blame.
+   */
+  private void streamedBodyTooLarge(RequestBody.TooLarge tooLarge) {
+    if (finalized || clientGone) {
+      return;
+    }
+    errors.accept("client intended to send too large chunked body: " + tooLarge.before + "+" + tooLarge.piece
+        + " bytes" + vars.errorContext(null));
+    if (peer != null) {
+      if (exchange != null) {
+        exchange.reset();
+      }
+      if (attempt.responseNanos < 0) {
+        attempt.responseNanos = EventTime.nanos() - attempt.startNanos;
+      }
+      finishAttempt(Outcome.SUCCESS);
+    }
+    if (response.headWritten()) {
+      vars.status(413);
+      closeClient();
+      finalizeRequest();
+      return;
+    }
+    response.headers().set(HeaderNames.CONNECTION, "close");
+    finalizeWithStatus(413);
   }
 
   /**

@@ -29,7 +29,7 @@ public final class RequestBody {
     final long before;
     final long piece;
 
-    TooLarge(long before, long piece) {
+    TooLarge(long before, long piece) {   // also made by ClientBodyStream for a body that streams
       super("request body too large", null, false, false);
       this.before = before;
       this.piece = piece;
