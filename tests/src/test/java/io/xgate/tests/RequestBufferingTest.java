@@ -130,9 +130,7 @@ class RequestBufferingTest {
   @Test
   void aChunkedBodyOverClientMaxBodySizeIs413AndReachesNoPeer() throws Exception {
     int port = start("client_max_body_size 10k;");
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/up"))
-        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(randomBytes(50_000))))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = postChunked(port, randomBytes(50_000));
     assertThat(r.statusCode()).as(r.headers() + " " + r.body()).isEqualTo(413);
     assertThat(received).isEmpty();
     awaitNoSpillFiles();
@@ -145,13 +143,18 @@ class RequestBufferingTest {
   void withBufferingOffAChunkedBodyOverClientMaxBodySizeIs413Too() throws Exception {
     // nginx checks the limit as the bytes come, buffered or not (before: xgate streamed all 50,000 to the peer)
     int port = start("proxy_request_buffering off; client_max_body_size 10k;");
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/up"))
-        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(randomBytes(50_000))))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = postChunked(port, randomBytes(50_000));
     assertThat(r.statusCode()).as(r.headers() + " " + r.body()).isEqualTo(413);
     assertThat(received).noneMatch(line -> line.endsWith(" 50000"));
     LogFiles.awaitMatch(temp.resolve("error.log"), "\\[error\\] .*: client intended to send too large chunked body:"
         + " \\d+\\+\\d+ bytes, client: 127\\.0\\.0\\.1, server: , request: \"POST /up HTTP/1\\.1\"");
+  }
+
+  /** A POST of {@code body} without a declared length: sent chunked. */
+  private static HttpResponse<String> postChunked(int port, byte[] body) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/up"))
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
