@@ -459,6 +459,25 @@ class ResponseHeadTest {
   }
 
   @Test
+  void aHeaderValueWithControlCharactersOrDelGoesToTheOriginAsSentButANulOrABareCrIs400AsInNginx()
+      throws Exception {
+    originSaw.clear();   // each head as nginx 1.22.1 sent it for the same request
+    String values = "X-A: 1\u0001\u007f2\r\nX-B: a\u000bb\u001bc\r\nX-C: caf\u00c3\u00a9\r\n";
+    for (String method : new String[] {"GET", "POST"}) {
+      String body = method.equals("POST") ? "Content-Length: 2\r\n" : "";
+      RawHttp.exchange(port, method + " /under/v HTTP/1.1\r\nHost: x\r\n" + values + body + "Connection: close\r\n\r\n"
+          + (body.isEmpty() ? "" : "ab"));
+      assertThat(originSaw.poll()).as(method).isEqualTo(method + " /under/v HTTP/1.0\r\nHost: 127.0.0.1:" + originPort
+          + "\r\nConnection: close\r\n" + body + values + "\r\n");
+    }
+    for (String line : new String[] {"X-A: a\u0000b", "X-A: a\rb"}) {
+      assertThat(RawHttp.exchange(port, "GET /under/x HTTP/1.1\r\nHost: x\r\n" + line + "\r\nConnection: close\r\n\r\n"))
+          .as(line).startsWith("HTTP/1.1 400 Bad Request\r\n");
+    }
+    assertThat(originSaw).isEmpty();
+  }
+
+  @Test
   void proxyPassRequestHeadersOffSendsTheProxysOwnHeadersOnly() throws Exception {
     originSaw.clear();
     RawHttp.exchange(port, "GET /noheaders/x HTTP/1.1\r\nHost: x\r\nX-Client: c\r\nAccept: */*\r\n"

@@ -880,8 +880,9 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   /**
    * The check of the names Netty's decoder puts in a request's header map: as nginx, a name that is empty or has a
    * control character, a space or DEL makes the request a 400; any other byte is taken, and whether such a name is
-   * kept is {@code ignore_invalid_headers}'s to say ({@link #dropInvalidNames}). Values are checked as Vert.x checks
-   * them.
+   * kept is {@code ignore_invalid_headers}'s to say ({@link #dropInvalidNames}). A value may hold any byte but a line
+   * break (a CR not followed by its LF), as in nginx: other control characters and DEL go on to the origin as the
+   * client sent them; a NUL is {@link #check}'s to refuse, with nginx's words.
    */
   private static final java.util.function.BiConsumer<CharSequence, CharSequence> NGINX_NAMES = (name, value) -> {
     if (name.length() == 0) {
@@ -893,7 +894,12 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
         throw new IllegalArgumentException("a header name with a control character or a space: " + name);
       }
     }
-    io.vertx.core.http.impl.HttpUtils.validateHeaderValue(value);
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '\r' || c == '\n') {
+        throw new IllegalArgumentException("a header value with a line break: " + value);
+      }
+    }
   };
 
   /** A request head of Netty's decoder, with a header map checked as nginx checks names ({@link #NGINX_NAMES}). */
