@@ -379,7 +379,14 @@ public final class ServerVerticle extends VerticleBase {
     boolean redirect = status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
     Buffer body;
     if (redirect && text != null) {
-      resp.headers().set(HeaderNames.LOCATION, Redirects.absolute(text, loc.settings(), vars, req));
+      String location = Redirects.absolute(text, loc.settings(), vars, req);
+      try {
+        ResponseHeaders.withoutLineBreak(location, "return");
+      } catch (ResponseHeaders.LineBreakInValue e) {
+        internalError(req, e, loc.settings(), vars, g);
+        return;
+      }
+      resp.headers().set(HeaderNames.LOCATION, location);
       body = ErrorPages.page(status);
       resp.headers().set(HeaderNames.CONTENT_TYPE, "text/html");
     } else if (text != null) {
@@ -445,13 +452,37 @@ public final class ServerVerticle extends VerticleBase {
     finish(req, status, body, s, vars, g);
   }
 
+  /**
+   * A value made from variables for a header of this response holds a line break: a 500 instead, without the
+   * {@code add_header}s, and the error log says which directive made it.
+   */
+  private void internalError(HttpServerRequest req, ResponseHeaders.LineBreakInValue e, ProxySettings s,
+      RequestVariables vars, Generation g) {
+    errorLog.error(e.getMessage() + vars.errorContext(null));
+    req.response().headers().clear();
+    req.response().headers().set(HeaderNames.CONTENT_TYPE, "text/html");
+    answer(req, 500, ErrorPages.page(500), s, vars, g, false);
+  }
+
   private void finish(HttpServerRequest req, int status, Buffer body, ProxySettings s, RequestVariables vars,
       Generation g) {
+    answer(req, status, body, s, vars, g, true);
+  }
+
+  private void answer(HttpServerRequest req, int status, Buffer body, ProxySettings s, RequestVariables vars,
+      Generation g, boolean addHeaders) {
     HttpServerResponse resp = req.response();
     ErrorPages.setStatus(resp, status);
     resp.headers().set(HeaderNames.SERVER, "xgate");
     vars.status(status);
-    ResponseHeaders.addHeaders(s.addHeaders(), status, resp.headers(), vars);
+    if (addHeaders) {
+      try {
+        ResponseHeaders.addHeaders(s.addHeaders(), status, resp.headers(), vars);
+      } catch (ResponseHeaders.LineBreakInValue e) {
+        internalError(req, e, s, vars, g);
+        return;
+      }
+    }
     vars.responseHeaders(resp.headers());
     if (body != null) {
       resp.headers().set(HeaderNames.CONTENT_LENGTH, Integer.toString(body.length()));   // named as nginx does

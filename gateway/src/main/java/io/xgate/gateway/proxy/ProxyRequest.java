@@ -439,7 +439,7 @@ public final class ProxyRequest {
     boolean connectionSet = false;
     boolean lengthSet = false;
     for (HeaderValue h : settings.proxySetHeaders()) {
-      String v = h.value().evaluate(vars);
+      String v = ResponseHeaders.withoutLineBreak(h.value().evaluate(vars), "proxy_set_header " + h.name());
       hostSet |= h.name().equalsIgnoreCase("host");
       connectionSet |= h.name().equalsIgnoreCase("connection");
       lengthSet |= h.name().equalsIgnoreCase("content-length");
@@ -500,19 +500,19 @@ public final class ProxyRequest {
       response.setStatusMessage(reason);   // the standard phrase is what the status code already gives
     }
     MultiMap out = response.headers();
-    if (!out.isEmpty() || !sharedClientHeaders(in, out)) {
-      copyOriginHeaders(in, out);
-    }
     try {
+      if (!out.isEmpty() || !sharedClientHeaders(in, out)) {
+        copyOriginHeaders(in, out);
+      }
       selection.onResponseHeaders(peer, status, out);
+      vars.status(status);
+      ResponseHeaders.addHeaders(settings.addHeaders(), status, out, vars);
     } catch (RuntimeException e) {
       discard(in);
       clearHeaders(out);
       hookFailed(e);
       return;
     }
-    vars.status(status);
-    ResponseHeaders.addHeaders(settings.addHeaders(), status, out, vars);
     vars.responseHeaders(out);
     boolean bodyless = request.method() == HttpMethod.HEAD || status == 204 || status == 304 || status < 200;
     if (bodyless) {
@@ -919,10 +919,19 @@ public final class ProxyRequest {
    * in a plugin, which must not leave the request hanging. The attempt ends without blame and the client gets 500,
    * as nginx answers a module's internal error.
    */
+  /**
+   * The origin request's or the client response's headers could not be made: a balancer's hook threw, or a value
+   * made from variables holds a line break ({@link ResponseHeaders.LineBreakInValue}). The peer is not at fault.
+   */
   private void hookFailed(RuntimeException e) {
     attempt.responseNanos = EventTime.nanos() - attempt.startNanos;
     finishAttempt(Outcome.SUCCESS);
-    pluginFailed("hook", e);
+    if (e instanceof ResponseHeaders.LineBreakInValue) {
+      errors.accept(e.getMessage() + errorContext(attempt.peer));
+      finalizeWithStatus(500);
+    } else {
+      pluginFailed("hook", e);
+    }
   }
 
   /** A balancer plugin threw (a bug in it): the client gets 500 and the error log says which upstream and why. */
@@ -1023,7 +1032,12 @@ public final class ProxyRequest {
     }
     vars.status(status);
     MultiMap out = response.headers();
-    ResponseHeaders.addHeaders(settings.addHeaders(), status, out, vars);
+    try {
+      ResponseHeaders.addHeaders(settings.addHeaders(), status, out, vars);
+    } catch (ResponseHeaders.LineBreakInValue e) {
+      errors.accept(e.getMessage() + errorContext(attempt == null ? null : attempt.peer));
+      clearHeaders(out);   // the error page goes without its add_headers
+    }
     vars.responseHeaders(out);
     out.set(HeaderNames.SERVER, "xgate");
     Buffer page = ErrorPages.page(status);

@@ -40,13 +40,16 @@ public final class Redirects {
       if (r.regex() != null) {
         Matcher m = r.regex().matcher(value).region(from, value.length());
         if (m.find()) {   // searched, not anchored, as PCRE is run; the value is then replaced from "from" on
-          return value.substring(0, from) + r.replacement().evaluate(new Captures(m, vars));
+          return ResponseHeaders.withoutLineBreak(
+              value.substring(0, from) + r.replacement().evaluate(new Captures(m, vars)), "proxy_redirect");
         }
         continue;
       }
       String pattern = r.pattern().evaluate(vars);
       if (value.startsWith(pattern, from)) {   // case-sensitive, as nginx compares
-        return value.substring(0, from) + r.replacement().evaluate(vars) + value.substring(from + pattern.length());
+        return ResponseHeaders.withoutLineBreak(
+            value.substring(0, from) + r.replacement().evaluate(vars) + value.substring(from + pattern.length()),
+            "proxy_redirect");
       }
     }
     return null;

@@ -40,6 +40,44 @@ public final class ResponseHeaders {
   private ResponseHeaders() {
   }
 
+  /**
+   * A header value made from variables ({@code add_header}, {@code proxy_set_header}, the URL of a {@code return}
+   * or of a {@code proxy_redirect}) that holds a line break, as {@code $uri} does for a request to
+   * {@code /a%0D%0AX:%20y}. nginx writes such a value as it is, which splits the head (a second header, or a body,
+   * of the client's making); xgate refuses it instead: the request gets a 500 and the error log says which directive
+   * made the value (an error page already under way goes without its {@code add_header}s).
+   */
+  public static final class LineBreakInValue extends IllegalArgumentException {
+    LineBreakInValue(String directive, String value) {
+      super("a line break in the value \"" + escaped(value) + "\" of \"" + directive + "\"");
+    }
+  }
+
+  /** {@code value}, unless it holds a CR or a LF ({@link LineBreakInValue}, naming {@code directive}). */
+  public static String withoutLineBreak(String value, String directive) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c == '\r' || c == '\n') {
+        throw new LineBreakInValue(directive, value);
+      }
+    }
+    return value;
+  }
+
+  /** Control characters as nginx's logs write them: {@code \xHH}. */
+  private static String escaped(String value) {
+    StringBuilder out = new StringBuilder(value.length() + 8);
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < ' ' || c == 0x7f) {
+        out.append(String.format("\\x%02X", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
   /** Whether the client's header {@code name} (any case) stops at the proxy, as in nginx. */
   static boolean isNotPassedToOrigin(CharSequence name) {
     return NOT_PASSED_TO_ORIGIN.contains(name);
@@ -111,7 +149,7 @@ public final class ResponseHeaders {
     boolean normal = addHeaderApplies(status);
     for (HeaderValue h : addHeaders) {
       if (normal || h.always()) {
-        String v = h.value().evaluate(vars);
+        String v = withoutLineBreak(h.value().evaluate(vars), "add_header " + h.name());
         if (!v.isEmpty()) {
           headers.add(h.name(), v);
         }
