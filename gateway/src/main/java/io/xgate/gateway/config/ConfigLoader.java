@@ -63,15 +63,17 @@ public final class ConfigLoader {
       "index", "gzip", "proxy_intercept_errors",
       "proxy_cache", "proxy_cache_path", "proxy_cache_valid", "proxy_cache_key", "rewrite",
       "if", "set", "try_files", "error_page", "limit_req", "limit_req_zone", "limit_conn",
-      "limit_conn_zone", "ssl_certificate", "ssl_certificate_key", "ssl_protocols", "ssl_ciphers", "user",
+      "limit_conn_zone", "ssl_certificate", "ssl_certificate_key", "load_module",
       "worker_rlimit_nofile", "multi_accept", "use", "accept_mutex", "fastcgi_temp_path", "uwsgi_temp_path",
-      "scgi_temp_path", "resolver", "resolver_timeout", "reset_timedout_connection", "daemon", "master_process", "include_if_exists",
+      "scgi_temp_path", "resolver", "resolver_timeout", "reset_timedout_connection", "master_process", "include_if_exists",
       "dyups_interface", "sticky", "ntlm",
       "proxy_ssl_verify", "proxy_ssl_server_name", "http2", "listen_backlog", "stream", "mail");
 
   private final BalancerRegistry registry;
   private final ContentHandlerRegistry contentHandlers;
   private final Path prefix;
+  /** Whether this process runs as root: the {@code user} directive means something then, which xgate cannot do. */
+  private boolean superUser = runsAsRoot();
   private final Map<String, Spec> specs = new HashMap<>();
   private GatewayConfig config;
   private final Map<LocationConfig, ConfigNode> proxyPassNodes = new LinkedHashMap<>();
@@ -115,6 +117,20 @@ public final class ConfigLoader {
       for (String name : p.locationDirectives()) {
         pluginDirectiveOwners.putIfAbsent(name, p);
       }
+    }
+  }
+
+  /** Reads configs as if the process ran as root ({@code superUser}) or not, whatever it runs as (for tests). */
+  ConfigLoader superUser(boolean superUser) {
+    this.superUser = superUser;
+    return this;
+  }
+
+  private static boolean runsAsRoot() {
+    try {
+      return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+    } catch (RuntimeException | LinkageError notUnix) {
+      return false;
     }
   }
 
@@ -188,6 +204,7 @@ public final class ConfigLoader {
   }
 
   private static final Set<Ctx> HSL = EnumSet.of(Ctx.HTTP, Ctx.SERVER, Ctx.LOCATION);
+  private static final Set<Ctx> HS = EnumSet.of(Ctx.HTTP, Ctx.SERVER);
 
   private static ProxySettings settingsOf(Object target) {
     if (target instanceof LimitExcept l) {
@@ -222,6 +239,21 @@ public final class ConfigLoader {
       }
     });
     define("pid", EnumSet.of(Ctx.MAIN), 1, 1, false, (n, t) -> config.pidPath = path(n.arg(0)));
+    define("daemon", EnumSet.of(Ctx.MAIN), 1, 1, false, (n, t) -> {
+      if (flag(n, n.arg(0))) {   // "off" is what xgate does: it stays in the foreground
+        throw n.error("\"daemon on\" is not supported: xgate stays in the foreground (start it from a service"
+            + " manager)");
+      }
+    });
+    define("user", EnumSet.of(Ctx.MAIN), 1, 2, false, (n, t) -> {
+      if (!superUser) {   // nginx's words, as it ignores the directive then
+        config.warnings.add(n.warning("the \"user\" directive makes sense only if the master process runs with"
+            + " super-user privileges, ignored"));
+        return;
+      }
+      throw n.error("xgate does not switch users: start it as \"" + n.arg(0) + "\" rather than as root (the"
+          + " \"user\" directive is then ignored, as nginx ignores it)");
+    });
     define("config_scan_interval", EnumSet.of(Ctx.MAIN), 1, 1, false,
         (n, t) -> config.configScanIntervalMs = n.arg(0).equals("off") ? 0 : time(n, n.arg(0)));
     define("events", EnumSet.of(Ctx.MAIN), 0, 0, true, (n, t) -> walk(n.children(), Ctx.EVENTS, t));
@@ -420,6 +452,31 @@ public final class ConfigLoader {
         s.accessRules.add(rule);
       });
     }
+    // TLS settings: nginx applies them to the servers that listen with "ssl" or have a certificate only, and xgate
+    // has no such server yet ("listen ... ssl" and "ssl_certificate" are not supported): checked, nothing to apply
+    define("ssl_protocols", HS, 1, Integer.MAX_VALUE, false, (n, t) -> {
+      for (String protocol : n.args()) {
+        if (!List.of("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3").contains(protocol)) {
+          throw n.error("invalid value \"" + protocol + "\"");
+        }
+      }
+    });
+    define("ssl_ciphers", HS, 1, 1, false, (n, t) -> { });
+    for (String onOff : List.of("ssl_prefer_server_ciphers", "ssl_session_tickets")) {
+      define(onOff, HS, 1, 1, false, (n, t) -> flag(n, n.arg(0)));
+    }
+    define("ssl_session_timeout", HS, 1, 1, false, (n, t) -> time(n, n.arg(0)));
+    define("ssl_session_cache", HS, 1, 2, false, (n, t) -> {
+      for (String cache : n.args()) {
+        boolean valid = cache.equals("off") || cache.equals("none") || cache.equals("builtin")
+            || (cache.startsWith("builtin:") && ConfigValues.parseNumber(cache.substring(8)) >= 0)
+            || (cache.startsWith("shared:") && cache.indexOf(':', 7) > 7
+                && ConfigValues.parseSize(cache.substring(cache.indexOf(':', 7) + 1)) > 0);
+        if (!valid) {
+          throw n.error("invalid session cache \"" + cache + "\"");
+        }
+      }
+    });
     for (String hashSize : List.of("types_hash_max_size", "types_hash_bucket_size")) {
       // nginx sizes the hash it builds of the types; xgate's map has no such bounds: checked, nothing to size
       define(hashSize, HSL, 1, 1, false, (n, t) -> numberSlot(n, n.arg(0)));

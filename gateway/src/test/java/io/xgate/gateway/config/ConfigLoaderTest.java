@@ -334,6 +334,46 @@ class ConfigLoaderTest {
   @Test
   void knownNginxDirectivesNotYetImplementedAreNamedNotIgnored() throws IOException {
     assertError("http {\n gzip on;\n}", "\"gzip\" directive is not supported yet in FILE:2");
+    assertError("load_module modules/ngx_http_echo_module.so;\n",
+        "\"load_module\" directive is not supported yet in FILE:1");
+  }
+
+  /** The head of Debian's default nginx.conf, whose directives xgate reads as nginx reads them. */
+  private static final String DEBIAN_HEAD = "user www-data;\nworker_processes auto;\ndaemon off;\n"
+      + "events {\n worker_connections 768;\n}\n"
+      + "http {\n sendfile on;\n tcp_nopush on;\n types_hash_max_size 2048;\n"
+      + " ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;\n ssl_prefer_server_ciphers on;\n"
+      + " ssl_session_cache shared:SSL:10m;\n ssl_session_timeout 1d;\n ssl_session_tickets off;\n"
+      + " ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256;\n" + UPSTREAM
+      + " server { listen 127.0.0.1:8080; location / { proxy_pass http://u; } }\n}\n";
+
+  @Test
+  void userIsIgnoredWithNginxsWarningUnlessXgateRunsAsRootWhichItCannotLeave() throws Exception {
+    Path f = dir.resolve("xgate.conf");
+    Files.writeString(f, DEBIAN_HEAD);
+    GatewayConfig c = new ConfigLoader(BalancerRegistry.loadDefault(), dir).superUser(false).load(f);
+    assertThat(c.warnings()).containsExactly("the \"user\" directive makes sense only if the master process runs"
+        + " with super-user privileges, ignored in " + f + ":1");   // as nginx 1.22.1 warned, run as a user
+    assertThatThrownBy(() -> new ConfigLoader(BalancerRegistry.loadDefault(), dir).superUser(true).load(f))
+        .isInstanceOf(ConfigException.class).hasMessage("xgate does not switch users: start it as \"www-data\""
+            + " rather than as root (the \"user\" directive is then ignored, as nginx ignores it) in " + f + ":1");
+  }
+
+  @Test
+  void daemonOffIsWhatXgateDoesAndTlsSettingsAreCheckedForTheTlsServersItDoesNotHaveYet() throws Exception {
+    Path f = dir.resolve("xgate.conf");
+    Files.writeString(f, DEBIAN_HEAD.replace("user www-data;\n", ""));
+    assertThat(new ConfigLoader(BalancerRegistry.loadDefault(), dir).load(f).warnings()).isEmpty();
+    assertError("daemon on;\nhttp {\n}\n", "\"daemon on\" is not supported: xgate stays in the foreground (start it"
+        + " from a service manager) in FILE:1");
+    assertError("daemon maybe;\n", "invalid value \"maybe\" in \"daemon\" directive, it must be \"on\" or \"off\""
+        + " in FILE:1");
+    assertError("http {\n ssl_protocols TLSv1.2 TLSv9;\n}\n", "invalid value \"TLSv9\" in FILE:2");
+    assertError("http {\n ssl_session_cache shared:SSL;\n}\n", "invalid session cache \"shared:SSL\" in FILE:2");
+    assertError("http {\n ssl_session_timeout soon;\n}\n", "\"ssl_session_timeout\" directive invalid value in FILE:2");
+    assertError("http {\n server {\n  location / { ssl_protocols TLSv1.3; }\n }\n}\n",
+        "\"ssl_protocols\" directive is not allowed here in FILE:3");
+    assertError("http {\n ssl_certificate cert.pem;\n}\n", "\"ssl_certificate\" directive is not supported yet in FILE:2");
   }
 
   @Test
