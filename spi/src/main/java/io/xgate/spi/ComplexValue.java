@@ -86,6 +86,10 @@ public final class ComplexValue {
     if (variables.length == 0) {
       return texts[0];
     }
+    if (variables.length == 1 && texts[0].isEmpty() && texts[1].isEmpty()) {
+      String v = request.variable(variables[0]);   // "$proxy_host": the variable's own string, nothing built
+      return v == null ? "" : v;
+    }
     StringBuilder out = new StringBuilder(64);
     for (int i = 0; i < variables.length; i++) {
       out.append(texts[i]);
