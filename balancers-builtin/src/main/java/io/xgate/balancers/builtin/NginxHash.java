@@ -16,9 +16,12 @@ final class NginxHash {
     return crc.getValue();
   }
 
-  /** The bytes nginx hashes for a key: the variable values as they came, UTF-8 for non-ASCII text. */
+  /**
+   * The bytes nginx hashes for a key: the key is a byte string (one char per byte, as the gateway holds the request's
+   * and the config's bytes), so these are the bytes the request and the config held.
+   */
   static byte[] keyBytes(String key) {
-    return key.getBytes(StandardCharsets.UTF_8);
+    return key.getBytes(StandardCharsets.ISO_8859_1);
   }
 
   /**

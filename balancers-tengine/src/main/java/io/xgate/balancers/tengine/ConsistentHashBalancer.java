@@ -90,7 +90,7 @@ final class ConsistentHashBalancer implements Balancer {
 
   @Override
   public Selection select(RequestView request) {
-    return select(MurmurHash2.hash(key.evaluate(request).getBytes(StandardCharsets.UTF_8)));
+    return select(MurmurHash2.hash(key.evaluate(request).getBytes(StandardCharsets.ISO_8859_1)));
   }
 
   /** The selection of a request whose key hashes to {@code keyHash}. */

@@ -1277,7 +1277,7 @@ public final class ConfigLoader {
   // ---------------------------------------------------------------- values
 
   private String path(String p) {
-    Path path = Path.of(p);
+    Path path = Path.of(NginxConfigParser.fileName(p));
     return (path.isAbsolute() ? path : prefix.resolve(path)).normalize().toString();
   }
 

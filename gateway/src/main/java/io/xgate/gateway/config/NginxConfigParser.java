@@ -49,7 +49,7 @@ public final class NginxConfigParser {
     filesRead.add(file);
     String text;
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
+      text = Files.readString(file, StandardCharsets.ISO_8859_1);   // bytes, as nginx reads them: see fileName
     } catch (NoSuchFileException e) {
       throw new ConfigException("open() \"" + file + "\" failed (2: No such file or directory)", fromFile, fromLine);
     } catch (IOException e) {
@@ -131,7 +131,7 @@ public final class NginxConfigParser {
     if (depth >= MAX_INCLUDE_DEPTH) {
       throw node.error("include nesting is too deep (possible include loop)");
     }
-    String pattern = node.arg(0);
+    String pattern = fileName(node.arg(0));
     Path path = prefix.resolve(pattern);
     List<ConfigNode> out = new ArrayList<>();
     if (!hasGlob(pattern)) {
@@ -160,6 +160,21 @@ public final class NginxConfigParser {
       out.addAll(parseFile(p, node.file(), node.line(), depth + 1));
     }
     return out;
+  }
+
+  /**
+   * A file name written in a config, for the file system. A config is read as bytes, one char per byte (ISO-8859-1),
+   * as a request's head is: a non-ASCII string in it ({@code location /café/}, a {@code hash} key) then holds the
+   * bytes nginx would compare and hash, whatever their encoding. File names are the exception: the file system
+   * takes them as text, read here as UTF-8.
+   */
+  public static String fileName(String configBytes) {
+    for (int i = 0; i < configBytes.length(); i++) {
+      if (configBytes.charAt(i) > 0x7f) {
+        return new String(configBytes.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+      }
+    }
+    return configBytes;
   }
 
   private static boolean hasGlob(String s) {

@@ -40,6 +40,7 @@ import io.xgate.spi.BalancerRegistry;
 import io.xgate.spi.ContentRequest;
 import io.xgate.spi.ContentResponse;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -390,7 +391,7 @@ public final class ServerVerticle extends VerticleBase {
       body = ErrorPages.page(status);
       resp.headers().set(HeaderNames.CONTENT_TYPE, "text/html");
     } else if (text != null) {
-      body = Buffer.buffer(text);
+      body = Buffer.buffer(text.getBytes(StandardCharsets.ISO_8859_1));   // a byte string: the bytes it holds
       resp.headers().set(HeaderNames.CONTENT_TYPE, ContentTypes.forPath(vars.uri(), loc.settings().types(),
           loc.settings().defaultType()));
     } else {

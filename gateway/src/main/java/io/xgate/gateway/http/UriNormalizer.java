@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * nginx's {@code $uri}: the request path percent-decoded, with {@code //} merged and {@code .}/{@code ..} segments
  * resolved. Returns {@code null} for a path nginx rejects with 400 (not starting with {@code /}, climbing above the
- * root, a bad escape, a NUL byte).
+ * root, a bad escape, a NUL byte). Path and result are byte strings, one char per byte (ISO-8859-1), as Netty
+ * decodes a request line: {@code /caf%C3%A9} and {@code /caf\u00c3\u00a9} (the raw bytes) both give the two bytes
+ * nginx's {@code $uri} holds, whatever their encoding ({@code /caf%E9} gives one).
  */
 public final class UriNormalizer {
 
@@ -41,8 +43,7 @@ public final class UriNormalizer {
         i += 2;
         plain = false;
       } else if (c > 0x7f) {
-        byte[] bytes = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
-        decoded.write(bytes, 0, bytes.length);
+        decoded.write(c);   // a byte of the request line, as it came
         plain = false;
       } else {
         if (c == '.' || (c == '/' && i > 0 && path.charAt(i - 1) == '/')) {
@@ -51,7 +52,7 @@ public final class UriNormalizer {
         decoded.write(c);
       }
     }
-    String s = plain ? path : decoded.toString(StandardCharsets.UTF_8);
+    String s = plain ? path : decoded.toString(StandardCharsets.ISO_8859_1);
     if (plain) {
       return s;
     }

@@ -67,9 +67,8 @@ public final class AccessLog {
       }
       return;
     }
-    byte[] bytes = v.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    for (byte raw : bytes) {
-      int b = raw & 0xff;
+    for (int i = 0; i < v.length(); i++) {
+      int b = v.charAt(i) & 0xff;   // values are byte strings: one char per byte
       if (b == '"' || b == '\\' || b < 0x20 || b >= 0x7f) {
         sb.append("\\x").append(Character.toUpperCase(Character.forDigit(b >> 4, 16)))
             .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));

@@ -40,17 +40,21 @@ public final class LogFile implements AutoCloseable {
     this.writerThread.start();
   }
 
-  /** Opens {@code path} for appending (creating its folders), or standard error for {@code "stderr"}. */
+  /**
+   * Opens {@code path} for appending (creating its folders), or standard error for {@code "stderr"}. Lines are
+   * written one byte per char (ISO-8859-1): what they quote of a request or a config is a byte string, and goes out
+   * as the bytes that came in, as nginx writes them.
+   */
   public static LogFile open(String path) throws IOException {
     Writer writer;
     if (path.equals("stderr")) {
-      writer = new OutputStreamWriter(System.err, StandardCharsets.UTF_8);
+      writer = new OutputStreamWriter(System.err, StandardCharsets.ISO_8859_1);
     } else {
       Path p = Path.of(path);
       if (p.getParent() != null) {
         Files.createDirectories(p.getParent());
       }
-      writer = Files.newBufferedWriter(p, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+      writer = Files.newBufferedWriter(p, StandardCharsets.ISO_8859_1, StandardOpenOption.CREATE,
           StandardOpenOption.APPEND, StandardOpenOption.WRITE);
     }
     return new LogFile(path, writer);

@@ -451,7 +451,7 @@ public final class OriginExchange implements OriginResponse, ProxyHeaders {
     ByteBuf head = connection.alloc().buffer(256);
     ByteBufUtil.copy(method.asciiName(), head);
     head.writeByte(' ');
-    ByteBufUtil.writeUtf8(head, uri);
+    head.writeCharSequence(uri, StandardCharsets.ISO_8859_1);   // a byte string, as the client's request line
     head.writeByte(' ');
     ByteBufUtil.writeAscii(head, version.text());
     head.writeShort(CRLF);

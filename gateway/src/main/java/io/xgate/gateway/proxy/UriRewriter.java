@@ -23,17 +23,21 @@ public final class UriRewriter {
     String prefix = location.pattern();
     String tail = normalizedUri.length() >= prefix.length() && location.regex() == null
         ? normalizedUri.substring(prefix.length()) : normalizedUri;
-    String path = escape(pass.uri() + tail);
+    // nginx escapes the part it replaces only when the request's path had an escape ("quoted_uri"): raw bytes
+    // (a UTF-8 path sent unescaped) go on raw, as they came
+    String path = pass.uri() + (request.path().indexOf('%') >= 0 ? escape(tail) : tail);
     String query = request.query();
     return query == null ? path : path + "?" + query;
   }
 
-  /** Percent-encodes what may not stand in a URI path (nginx's NGX_ESCAPE_URI). */
+  /**
+   * Percent-encodes what may not stand in a URI path (nginx's NGX_ESCAPE_URI), byte by byte of the byte string
+   * {@code path} (one char per byte, as {@code $uri} and the config hold them).
+   */
   static String escape(String path) {
     StringBuilder sb = null;
-    byte[] bytes = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    for (int i = 0; i < bytes.length; i++) {
-      int b = bytes[i] & 0xff;
+    for (int i = 0; i < path.length(); i++) {
+      int b = path.charAt(i) & 0xff;
       boolean plain = b > 0x20 && b < 0x7f && b != '"' && b != '#' && b != '%' && b != '?' && b != '<'
           && b != '>' && b != '\\' && b != '^' && b != '`' && b != '{' && b != '|' && b != '}';
       if (plain) {
@@ -42,10 +46,8 @@ public final class UriRewriter {
         }
       } else {
         if (sb == null) {
-          sb = new StringBuilder(bytes.length + 16);
-          for (int j = 0; j < i; j++) {
-            sb.append((char) (bytes[j] & 0xff));
-          }
+          sb = new StringBuilder(path.length() + 16);
+          sb.append(path, 0, i);
         }
         sb.append('%').append(Character.toUpperCase(Character.forDigit(b >> 4, 16)))
             .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));

@@ -82,7 +82,7 @@ public final class PeerResolverServer {
 
   /** The answer to one command line (without its newline). */
   static String answer(Buffer line, LeaseRegistry leases, long leaseTimeoutMs) {
-    String text = line.toString(StandardCharsets.UTF_8);
+    String text = line.toString(StandardCharsets.ISO_8859_1);   // a key's bytes, hashed as they came
     if (text.endsWith("\r")) {
       text = text.substring(0, text.length() - 1);
     }

@@ -17,8 +17,15 @@ class UriNormalizerTest {
   @Test
   void escapesAreDecoded() {
     assertThat(UriNormalizer.normalize("/a%20b")).isEqualTo("/a b");
-    assertThat(UriNormalizer.normalize("/%E4%B8%AD")).isEqualTo("/中");
     assertThat(UriNormalizer.normalize("/%2e%2e/x")).isNull();   // decoded first: a climb above the root
+  }
+
+  @Test
+  void theResultIsTheBytesNginxsUriHoldsOneCharPerByte() {
+    String utf8 = "/\u00e4\u00b8\u00ad";   // the three bytes of "中" in UTF-8
+    assertThat(UriNormalizer.normalize("/%E4%B8%AD")).isEqualTo(utf8);
+    assertThat(UriNormalizer.normalize(utf8 + "/./x")).as("sent raw").isEqualTo(utf8 + "/x");
+    assertThat(UriNormalizer.normalize("/caf%E9")).as("not UTF-8: the byte itself").isEqualTo("/caf\u00e9");
   }
 
   @Test
