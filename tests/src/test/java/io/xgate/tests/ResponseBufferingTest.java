@@ -33,12 +33,26 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ResponseBufferingTest {
 
-  /** Larger than what loopback socket buffers on both sides of the gateway can hold. */
-  private static final int SIZE = 24 * 1024 * 1024;
+  /**
+   * Larger than what the socket buffers on both sides of the gateway can hold: two receive and two send buffers at
+   * the most the kernel lets them grow to (Linux 6 grows a busy reader's up to 32 MiB, {@code tcp_rmem}), and more.
+   */
+  private static final int SIZE = (int) Math.max(24L << 20,
+      2 * (maxBuffer("/proc/sys/net/ipv4/tcp_rmem") + maxBuffer("/proc/sys/net/ipv4/tcp_wmem")) + (8L << 20));
   private static final byte[] PAYLOAD = new byte[SIZE];
 
   static {
     new Random(7).nextBytes(PAYLOAD);
+  }
+
+  /** The largest size the kernel gives a socket buffer ({@code min default max} in {@code file}); 0 if unknown. */
+  private static long maxBuffer(String file) {
+    try {
+      String[] sizes = Files.readString(Path.of(file)).trim().split("\\s+");
+      return Math.min(Long.parseLong(sizes[sizes.length - 1]), 64L << 20);
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
   }
 
   @TempDir
