@@ -62,6 +62,16 @@ class EdgeHardeningTest {
   }
 
   @Test
+  void chunkExtensionsAreSkippedAsNginxSkipsThem() throws Exception {
+    for (String size : new String[] {"5;ext", "5;ext=1", "5;a=\"q;x\";b=2", "5 ;ext=1"}) {
+      String answer = send("POST /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+          + size + "\r\nhello\r\n0;last=1\r\n\r\n");
+      assertThat(answer).as(size).startsWith("HTTP/1.1 200 OK").endsWith("origin");
+    }
+    assertThat(originRequests).hasValue(4);
+  }
+
+  @Test
   void aConnectionHeaderThatContainsCloseClosesTheConnectionAsInNginx() throws Exception {
     long start = System.nanoTime();
     String answer = send("GET /ok HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, close\r\n\r\n");
