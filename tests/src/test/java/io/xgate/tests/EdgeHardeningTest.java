@@ -72,6 +72,36 @@ class EdgeHardeningTest {
   }
 
   @Test
+  void aMethodOfOtherCharactersThanUpperCaseLettersUnderscoreAndHyphenIs400() throws Exception {
+    for (String method : new String[] {"get", "GeT", "G.T"}) {
+      refused(method + " / HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+    }
+  }
+
+  @Test
+  void aVersionIsReadAsNginxReadsIt() throws Exception {
+    for (String version : new String[] {"HTTP/2.0", "HTTP/10.0"}) {
+      assertThat(refused("GET / " + version + "\r\nHost: x\r\n\r\n", 505)).as(version)
+          .contains("<title>505 HTTP Version Not Supported</title>");
+    }
+    for (String version : new String[] {"HTTP/01.1", "HTTP/0.9", "HTTP/1.", "HTTP/1", "HTTP/1.1x", "http/1.1",
+        "HTTP/1.1000"}) {
+      refused("GET / " + version + "\r\nHost: x\r\n\r\n", 400);
+    }
+    for (String version : new String[] {"HTTP/1.2", "HTTP/1.10", "HTTP/1.100"}) {   // HTTP/1.1, as nginx takes it
+      assertThat(send("GET /ok " + version + "\r\nHost: x\r\nConnection: close\r\n\r\n")).as(version)
+          .startsWith("HTTP/1.1 200 OK").endsWith("origin");
+    }
+    assertThat(send("GET /ok HTTP/1.2\r\nConnection: close\r\n\r\n")).as("an HTTP/1.1 request needs its Host")
+        .startsWith("HTTP/1.1 400 Bad Request");
+  }
+
+  @Test
+  void traceIs405() throws Exception {
+    assertThat(refused("TRACE / HTTP/1.1\r\nHost: x\r\n\r\n", 405)).contains("<title>405 Not Allowed</title>");
+  }
+
+  @Test
   void aConnectionHeaderThatContainsCloseClosesTheConnectionAsInNginx() throws Exception {
     long start = System.nanoTime();
     String answer = send("GET /ok HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, close\r\n\r\n");

@@ -902,11 +902,74 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     }
   };
 
-  /** A request head of Netty's decoder, with a header map checked as nginx checks names ({@link #NGINX_NAMES}). */
+  /**
+   * A request head of Netty's decoder, with a header map checked as nginx checks names ({@link #NGINX_NAMES}), and
+   * its method and version read as nginx reads them: a method of other characters than {@code A-Z}, {@code _} and
+   * {@code -} is a 400 ("client sent invalid method"); a version {@code HTTP/1.x} with x from 1 to 999 is HTTP/1.1,
+   * a major version above 1 is a 505 ("client sent invalid version"), any other one a 400 ("client sent invalid
+   * request"), where Vert.x alone answers 501 with the client's version in its status line.
+   */
   @Override
   protected HttpMessage createMessage(String[] initialLine) {
-    return new MeasuredRequest(HttpVersion.valueOf(initialLine[2]), HttpMethod.valueOf(initialLine[0]),
-        initialLine[1], HeadersMultiMap.httpHeaders(NGINX_NAMES));
+    int version = nginxVersion(initialLine[2]);
+    MeasuredRequest request = new MeasuredRequest(version == 1000 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1,
+        HttpMethod.valueOf(initialLine[0]), initialLine[1], HeadersMultiMap.httpHeaders(NGINX_NAMES));
+    if (!nginxMethod(initialLine[0])) {   // kept for check: Netty sets the head's result once its headers are read
+      request.refused = new Rejected(400, "client sent invalid method", false);
+    } else if (version == INVALID_VERSION) {
+      request.refused = new Rejected(505, "client sent invalid version", false);
+    } else if (version < 0) {
+      request.refused = new Rejected(400, "client sent invalid request", false);
+    }
+    return request;
+  }
+
+  private static final int INVALID_VERSION = -2;
+
+  /**
+   * nginx's reading of a request line's {@code HTTP/MAJOR.MINOR}: {@code 1000 * major + minor}; -1 for text that is
+   * not a version (a major version starting with 0, a missing digit, a minor version of more than three digits or
+   * above 999), {@link #INVALID_VERSION} for a major version above 1.
+   */
+  static int nginxVersion(String text) {
+    int n = text.length();
+    if (!text.startsWith("HTTP/") || n < 8 || text.charAt(5) < '1' || text.charAt(5) > '9') {
+      return -1;
+    }
+    int i = 5;
+    int major = 0;
+    for (; i < n && text.charAt(i) >= '0' && text.charAt(i) <= '9'; i++) {
+      major = major * 10 + (text.charAt(i) - '0');
+      if (major > 1) {
+        return INVALID_VERSION;
+      }
+    }
+    if (i == n || text.charAt(i) != '.' || ++i == n) {
+      return -1;
+    }
+    int minor = 0;
+    for (; i < n; i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      if (minor > 99) {
+        return -1;
+      }
+      minor = minor * 10 + (c - '0');
+    }
+    return major * 1000 + minor;
+  }
+
+  /** Whether nginx takes {@code method}: upper-case letters, {@code _} and {@code -} only. */
+  private static boolean nginxMethod(String method) {
+    for (int i = 0; i < method.length(); i++) {
+      char c = method.charAt(i);
+      if ((c < 'A' || c > 'Z') && c != '_' && c != '-') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Headers whose request has a body (or, for an old WebSocket handshake, 8 bytes Netty's decoder reads). */
@@ -958,6 +1021,10 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   }
 
   private void check(HttpRequest request) {
+    if (request instanceof MeasuredRequest m && m.refused != null) {
+      reject(request, m.refused);   // its request line, before its headers, as nginx reads them
+      return;
+    }
     HttpHeaders headers = request.headers();
     int hosts = 0;
     int encodings = 0;
@@ -1006,9 +1073,14 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     if (te != null) {
       if (request.protocolVersion() == HttpVersion.HTTP_1_0) {
         reject(request, 400, "client sent HTTP/1.0 request with \"Transfer-Encoding\" header");
+        return;
       } else if (!te.equalsIgnoreCase("chunked")) {
         reject(request, 501, "client sent unknown \"Transfer-Encoding\": \"" + te + "\"");
+        return;
       }
+    }
+    if (request.method() == HttpMethod.TRACE) {
+      reject(request, 405, "client sent TRACE method");
     }
   }
 

@@ -21,6 +21,8 @@ public final class MeasuredRequest extends DefaultHttpRequest {
   long length;
   /** The header lines dropped for an invalid name ({@code ignore_invalid_headers}), null when none were. */
   java.util.List<String> droppedLines;
+  /** Why nginx would refuse its request line (method, version), null if it would not. */
+  EdgeRequestDecoder.Rejected refused;
 
   MeasuredRequest(HttpVersion version, HttpMethod method, String uri, HttpHeaders headers) {
     super(version, method, uri, headers);
