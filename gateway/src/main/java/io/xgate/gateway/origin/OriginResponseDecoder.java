@@ -16,10 +16,12 @@ import java.util.Arrays;
  * <p>One response at a time, announced by {@link #expect}. Informational responses (1xx other than 101) are skipped
  * for the final one (nginx 1.22 takes a 100 for the answer); trailers are read and dropped. What nginx calls "upstream sent invalid header"
  * ends the decoding with {@link Listener#invalid}: a status line that is not {@code HTTP/x.y NNN}, a header line
- * without a colon, folded or with characters a header may not hold, a head larger than its limit (nginx's
- * {@code proxy_buffer_size}: "upstream sent too big header"), a
- * {@code Content-Length} that is not a number or comes twice, a {@code Transfer-Encoding} other than
- * {@code chunked}, both of them at once (a response nginx refuses rather than guess its length), or a malformed chunk.
+ * folded, with a space before its colon or with characters a header may not hold, a head larger than its limit
+ * (nginx's {@code proxy_buffer_size}: "upstream sent too big header"), two {@code Content-Length}s that differ, or
+ * a malformed chunk. As nginx 1.22 reads them: a line without a colon is a header with an empty value; a
+ * {@code Content-Length} that is not a number gives no length (the body ends with the connection); a
+ * {@code Transfer-Encoding} that holds "chunked" makes the body chunked, whatever else it says or a
+ * {@code Content-Length} says (the connection is then not kept), and one that does not is ignored.
  * Not thread safe: the connection's event loop runs it.
  */
 final class OriginResponseDecoder {
@@ -273,8 +275,8 @@ final class OriginResponseDecoder {
     String reason = lineEnd > 13 ? trimmed(h, 13, lineEnd) : "";   // slot 0 of previousHead
     HeadersMultiMap headers = HeadersMultiMap.caseInsensitive();
     long contentLength = -1;
+    int lengths = 0;
     boolean chunked = false;
-    boolean transferEncoding = false;
     boolean close = !http11;   // nginx keeps no HTTP/1.0 origin connection alive (ngx_http_proxy_process_status_line)
     boolean accelBufferingOff = false;
     int lines = 0;
@@ -288,14 +290,15 @@ final class OriginResponseDecoder {
         i++;
       }
       int nameEnd = i;
-      while (h[i] == ' ' || h[i] == '\t') {
-        i++;
-      }
-      if (nameEnd == pos || h[i] != ':') {
-        fail(buf, listener, "upstream sent invalid header");   // also a folded line (it starts with a space)
+      boolean colon = h[i] == ':';
+      if (nameEnd == pos || !(colon || h[i] == LF || (h[i] == CR && h[i + 1] == LF))) {
+        // a space or a tab before the colon too, and a folded line (it starts with one), as nginx 1.21.1+ refuses
+        fail(buf, listener, "upstream sent invalid header");
         return false;
       }
-      i++;
+      if (colon) {   // a line without a colon is a header with an empty value, as nginx takes it
+        i++;
+      }
       while (h[i] == ' ' || h[i] == '\t') {
         i++;
       }
@@ -314,26 +317,36 @@ final class OriginResponseDecoder {
       String name = latin1(h, pos, nameEnd, 1 + 2 * lines);
       String value = latin1(h, valueStart, valueEnd, 2 + 2 * lines);
       lines++;
-      headers.add(name, value);
       int nameLength = nameEnd - pos;
       if (nameLength == 14 && name.equalsIgnoreCase("Content-Length")) {
-        if (contentLength >= 0 || transferEncoding || (contentLength = ConfigValues.parseNumber(value)) < 0) {
-          fail(buf, listener, "upstream sent invalid \"Content-Length\" header");
+        // nginx 1.22 takes the last one, and a value that is not a number as no length (the body ends with the
+        // connection); two that differ are refused here, as later nginx versions refuse them. The client gets one
+        // length, or none when there is none.
+        long declared = ConfigValues.parseNumber(value);
+        if (lengths++ > 0 && declared != contentLength) {
+          fail(buf, listener, "upstream sent duplicate header line: \"Content-Length: " + value + "\"");
           return false;
         }
-      } else if (nameLength == 17 && name.equalsIgnoreCase("Transfer-Encoding")) {
-        if (transferEncoding || contentLength >= 0 || !value.equalsIgnoreCase("chunked")) {
-          fail(buf, listener, "upstream sent invalid \"Transfer-Encoding\" header");
-          return false;
+        if (lengths == 1 && declared >= 0) {
+          headers.add(name, value);
         }
-        transferEncoding = true;
-        chunked = true;
-      } else if (nameLength == 10 && name.equalsIgnoreCase("Connection") && hasToken(value, "close")) {
-        close = true;
-      } else if (nameLength == 17 && name.equalsIgnoreCase("X-Accel-Buffering")) {
-        accelBufferingOff = value.equalsIgnoreCase("no");   // the last one counts, as in nginx
+        contentLength = declared;
+      } else {
+        headers.add(name, value);
+        if (nameLength == 17 && name.equalsIgnoreCase("Transfer-Encoding")) {
+          chunked |= containsIgnoreCase(value, "chunked");   // as nginx finds it; other codings are not undone
+        } else if (nameLength == 10 && name.equalsIgnoreCase("Connection") && hasToken(value, "close")) {
+          close = true;
+        } else if (nameLength == 17 && name.equalsIgnoreCase("X-Accel-Buffering")) {
+          accelBufferingOff = value.equalsIgnoreCase("no");   // the last one counts, as in nginx
+        }
       }
       pos = eol + 1;
+    }
+    if (chunked && lengths > 0) {
+      contentLength = -1;   // chunked, as nginx reads it; a response that says both leaves its connection unused
+      close = true;
+      headers.remove("Content-Length");
     }
     boolean bodyless = headRequest || status == 204 || status == 304 || status == 101;
     State next;
@@ -538,6 +551,16 @@ final class OriginResponseDecoder {
     for (int c = '!'; c < 0x7F; c++) {
       IN_NAME[c] = "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
     }
+  }
+
+  /** Whether {@code value} holds {@code part} anywhere, in any case (nginx's {@code ngx_strlcasestrn}). */
+  private static boolean containsIgnoreCase(String value, String part) {
+    for (int i = 0; i + part.length() <= value.length(); i++) {
+      if (value.regionMatches(true, i, part, 0, part.length())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether a comma-separated header value holds {@code token}, in any case. */

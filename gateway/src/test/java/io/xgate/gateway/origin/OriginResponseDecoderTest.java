@@ -230,6 +230,8 @@ class OriginResponseDecoderTest {
       "ICY 200 OK\r\n\r\n",
       "HTTP/1.1 200OK\r\n\r\n",
       "HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nX-A :1\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nX-A\t: 1\r\n\r\n",
       "HTTP/1.1 200 OK\r\nX-A: 1\r\n folded: line\r\n\r\n",
       "HTTP/1.1 200 OK\r\nBad Name: 1\r\n\r\n",
       "HTTP/1.1 200 OK\r\n: empty name\r\n\r\n",
@@ -238,12 +240,8 @@ class OriginResponseDecoderTest {
       "HTTP/1.1 200 OK\r\nX-A: a\r\r\n\r\n",
       "HTTP/1.1 200 OK\r\nX-A: a\u007fb\r\n\r\n",
       "HTTP/1.1 200 OK\r\nX@A: 1\r\n\r\n",
-      "HTTP/1.1 200 OK\r\nContent-Length: 12abc\r\n\r\n",
-      "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
-      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok",
-      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
-      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
-      "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\nok",   // nginx 1.22 took the last
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: x\r\n\r\nok",
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello!!\r\n0\r\n\r\n",
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1000000000000000\r\n",
@@ -255,6 +253,48 @@ class OriginResponseDecoderTest {
         assertThat(r.invalid).as(response + " in reads of " + cut).isNotNull();
         assertThat(r.ends).isZero();
       }
+    }
+  }
+
+  /** Each as nginx 1.22.1 answered its client for the same origin response (a header line as it passed it). */
+  @Test
+  void whatNginx122TakesOfAnOddHead() {
+    for (int cut : new int[] {1, 7, 1000}) {
+      Recorded noColon = decode("HTTP/1.1 200 OK\r\nX-A\r\nContent-Length: 2\r\n\r\nok", cut);
+      assertThat(noColon.head.headers().get("X-A")).as("a line without a colon: an empty value").isEmpty();
+      assertThat(noColon.body.toString()).isEqualTo("ok");
+
+      for (String notANumber : new String[] {"x", "-1", "2, 2", ""}) {
+        Recorded r = decode("HTTP/1.1 200 OK\r\nContent-Length: " + notANumber + "\r\n\r\nok", cut);
+        assertThat(r.invalid).as(notANumber).isNull();
+        assertThat(r.head.contentLength()).as("no length: the body ends with the connection").isEqualTo(-1);
+        assertThat(r.head.keepAlive()).isFalse();
+        assertThat(r.head.headers().contains("Content-Length")).as("the client gets none").isFalse();
+        assertThat(r.body.toString()).isEqualTo("ok");
+      }
+
+      Recorded twice = decode("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok", cut);
+      assertThat(twice.head.headers().getAll("Content-Length")).as("one for the client").containsExactly("2");
+      assertThat(twice.body.toString()).isEqualTo("ok");
+      assertThat(twice.ends).isOne();
+
+      for (String both : new String[] {"Content-Length: 9\r\nTransfer-Encoding: chunked",
+          "Transfer-Encoding: chunked\r\nContent-Length: 9", "Transfer-Encoding: gzip, chunked",
+          "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked"}) {
+        Recorded r = decode("HTTP/1.1 200 OK\r\n" + both + "\r\n\r\n2\r\nok\r\n0\r\n\r\n", cut);
+        assertThat(r.invalid).as(both).isNull();
+        assertThat(r.body.toString()).as(both).isEqualTo("ok");
+        assertThat(r.ends).isOne();
+        assertThat(r.head.headers().contains("Content-Length")).isFalse();
+      }
+      Recorded lengthAndChunks = decode("HTTP/1.1 200 OK\r\nContent-Length: 9\r\nTransfer-Encoding: chunked\r\n\r\n"
+          + "2\r\nok\r\n0\r\n\r\n", cut);
+      assertThat(lengthAndChunks.head.keepAlive()).as("a response that says both: its connection is not kept")
+          .isFalse();
+
+      Recorded identity = decode("HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\nContent-Length: 2\r\n\r\nok", cut);
+      assertThat(identity.head.contentLength()).as("a coding other than chunked is ignored").isEqualTo(2);
+      assertThat(identity.ends).isOne();
     }
   }
 
@@ -274,8 +314,8 @@ class OriginResponseDecoderTest {
   }
 
   @Test
-  void lineEndsOfLfAloneAndBlanksAroundANameOrAValueAreRead() {
-    String response = "HTTP/1.1 200 OK\nX-A  :  spaced \t\nX-Tab:\ta\tb\r\nX-Empty:\r\nContent-Length: 2\n\nok";
+  void lineEndsOfLfAloneAndBlanksAroundAValueAreRead() {
+    String response = "HTTP/1.1 200 OK\nX-A:  spaced \t\nX-Tab:\ta\tb\r\nX-Empty:\r\nContent-Length: 2\n\nok";
     for (int cut : new int[] {1, 7, response.length()}) {
       Recorded r = decode(response, cut);
       assertThat(r.invalid).as("in reads of " + cut).isNull();
