@@ -9,7 +9,7 @@ nginx user expects:
              error log's "upstream timed out (110: Connection timed out) while reading response header"
   reset      an origin that resets its connection mid-body: the client gets the head and part of the body, then
              its connection is closed (the status is out, as in nginx)
-  bad        an origin whose head has both Content-Length and Transfer-Encoding: 502, "upstream sent invalid"
+  bad        an origin whose head has a space before a header's colon: 502, "upstream sent invalid header"
   slow       a 16 MiB response to a client reading at ~4 MiB/s through proxy_buffers 4 16k: a spill file exists in
              proxy_temp_path during the transfer and is gone after, the origin is done long before the client,
              and the bytes arrive intact
@@ -102,7 +102,7 @@ class Origins:
         c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))   # close with RST
 
     def bad(self, c, head, rest):
-        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length : 5\r\n\r\nhello")
 
     def big(self, c, head, rest):
         try:
