@@ -608,14 +608,6 @@ public final class ProxyRequest {
                 + errorContext(attempt.peer)), this::finalizeRequest);
   }
 
-  // ------------------------------------------------------------------ phase 5, upgraded: the tunnel
-
-  /**
-   * nginx's {@code ngx_http_upstream_upgrade}: relays the 101 with the origin's headers, then the bytes both ways
-   * ({@link UpgradeTunnel}). The peer stays in use (least_conn counts it) until the tunnel closes, and is then
-   * released as a success, as nginx finalizes an upgraded request.
-   */
-  /** The origin's headers the client gets, under the names nginx gives them, and nginx's {@code Server}. */
   /**
    * The origin's headers the client gets, in {@code out}: hop-by-hop and hidden ones dropped, names as nginx writes
    * them, {@code Location} and {@code Refresh} rewritten by {@code proxy_redirect}, a {@code Server} unless the
@@ -690,6 +682,13 @@ public final class ProxyRequest {
     headers.setAll(NO_HEADERS);
   }
 
+  // ------------------------------------------------------------------ phase 5, upgraded: the tunnel
+
+  /**
+   * nginx's {@code ngx_http_upstream_upgrade}: relays the 101 with the origin's headers, then the bytes both ways
+   * ({@link UpgradeTunnel}). The peer stays in use (least_conn counts it) until the tunnel closes, and is then
+   * released as a success, as nginx finalizes an upgraded request.
+   */
   private void upgrade(io.vertx.core.http.HttpClientResponse in) {
     vars.upstreamHeaders = in.headers();
     response.setStatusCode(101);
@@ -915,13 +914,10 @@ public final class ProxyRequest {
   }
 
   /**
-   * A balancer's header hook ({@link Selection#onRequestHeaders}, {@link Selection#onResponseHeaders}) threw: a bug
-   * in a plugin, which must not leave the request hanging. The attempt ends without blame and the client gets 500,
-   * as nginx answers a module's internal error.
-   */
-  /**
-   * The origin request's or the client response's headers could not be made: a balancer's hook threw, or a value
-   * made from variables holds a line break ({@link ResponseHeaders.LineBreakInValue}). The peer is not at fault.
+   * The origin request's or the client response's headers could not be made: a balancer's header hook
+   * ({@link Selection#onRequestHeaders}, {@link Selection#onResponseHeaders}) threw, a bug in a plugin, or a value made
+   * from variables holds a line break ({@link ResponseHeaders.LineBreakInValue}). Either must not leave the request
+   * hanging: the attempt ends without blame and the client gets 500, as nginx answers a module's internal error.
    */
   private void hookFailed(RuntimeException e) {
     attempt.responseNanos = EventTime.nanos() - attempt.startNanos;
