@@ -26,11 +26,13 @@ class EdgeHardeningTest {
   private static Gateway gateway;
   private static int port;
   private static final AtomicInteger originRequests = new AtomicInteger();
+  private static final AtomicInteger originConnections = new AtomicInteger();
 
   @BeforeEach
   void startOnce() throws Exception {
     if (gateway != null) {
       originRequests.set(0);
+      originConnections.set(0);
       return;
     }
     vertx = Vertx.vertx();
@@ -38,13 +40,18 @@ class EdgeHardeningTest {
       originRequests.incrementAndGet();
       r.body().onComplete(b -> r.response().end("origin"));
     }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
+    int counting = vertx.createNetServer().connectHandler(socket -> {   // counts connections, answers nothing
+      originConnections.incrementAndGet();
+      socket.close();
+    }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
     port = RawHttp.freePort();
     Path conf = temp.resolve("xgate.conf");
     Files.writeString(conf, "error_log " + temp.resolve("error.log") + " info;\nhttp {\n access_log off;\n"
         + " large_client_header_buffers 4 1k;\n"
         + " client_body_temp_path " + temp.resolve("bodies") + ";\n"
         + " upstream u { server 127.0.0.1:" + origin + "; }\n"
-        + " server { listen 127.0.0.1:" + port + "; location / { proxy_pass http://u; } }\n}\n");
+        + " server { listen 127.0.0.1:" + port + "; location / { proxy_pass http://u; }\n"
+        + "  location /counted { proxy_pass http://127.0.0.1:" + counting + "; } }\n}\n");
     gateway = Gateway.start(conf, temp).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
@@ -94,6 +101,21 @@ class EdgeHardeningTest {
     }
     assertThat(send("GET /ok HTTP/1.2\r\nConnection: close\r\n\r\n")).as("an HTTP/1.1 request needs its Host")
         .startsWith("HTTP/1.1 400 Bad Request");
+  }
+
+  @Test
+  void nothingPipelinedBehindARefusedRequestIsRead() throws Exception {
+    for (String refused : new String[] {"TRACE / HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "GET / HTTP/2.0\r\nHost: x\r\n\r\n"}) {
+      String answer = refused(refused + "GET /counted HTTP/1.1\r\nHost: x\r\n\r\nPOST /counted HTTP/1.1\r\n"
+          + "Host: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok", answerStatus(refused));
+      assertThat(answer.split("HTTP/1\\.1 ", -1)).as("one answer: " + refused).hasSize(2);
+      assertThat(originConnections).as("no connection opened for what followed: " + refused).hasValue(0);
+    }
+  }
+
+  private static int answerStatus(String refused) {
+    return refused.startsWith("TRACE") ? 405 : refused.contains("HTTP/2.0") ? 505 : 400;
   }
 
   @Test

@@ -224,6 +224,8 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   private boolean noDelay = true;
   /** Whether the connection was closed by one of the client's timeouts. */
   private boolean timedOut;
+  /** Whether a request of this connection was refused: its answer closes the connection, nothing more is read. */
+  private boolean refused;
 
   /**
    * A decoder for a connection of a listener with {@code options}; {@code plainHeads}: whether plain heads are read
@@ -562,6 +564,10 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+    if (refused) {
+      buffer.skipBytes(buffer.readableBytes());
+      return;
+    }
     int from = out.size();
     int consumedFrom = buffer.readerIndex();
     if (!(plainHeads && nettyBetweenMessages && betweenRequests && !upgraded && decodePlainHead(buffer, out))) {
@@ -606,6 +612,10 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
           }
           check(request);
         }
+        if (!request.decoderResult().isSuccess()) {
+          refuseTheRest(buffer, out, i + 1);
+          return;
+        }
       } else if (msg instanceof HttpContent content && content.decoderResult().isFailure()) {
         // an invalid chunk: Vert.x would only close the connection; nginx answers 400 "client sent invalid
         // chunked body". The body never reached a peer (buffered), or its upstream request is reset on the close.
@@ -620,6 +630,20 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
     }
   }
 
+  /**
+   * A refused request closes its connection after its answer, and nothing the client sent after it is read, as
+   * nginx reads nothing after a request it refuses: the messages decoded behind it are dropped, and so are the
+   * connection's further bytes ({@link #refused}). Otherwise a request pipelined behind the refused one would be
+   * proxied, or begun, before the close.
+   */
+  private void refuseTheRest(ByteBuf buffer, List<Object> out, int from) {
+    refused = true;
+    while (out.size() > from) {
+      ReferenceCountUtil.release(out.remove(out.size() - 1));
+    }
+    buffer.skipBytes(buffer.readableBytes());
+  }
+
   private static boolean succeeded(List<Object> out, int from) {
     for (int i = from; i < out.size(); i++) {
       if (out.get(i) instanceof DecoderResultProvider m && !m.decoderResult().isSuccess()) {
@@ -632,8 +656,8 @@ final class EdgeRequestDecoder extends VertxHttpRequestDecoder {
   /** The client closed the connection: a head it began is reported ({@link PartialHead}, 400), as nginx logs it. */
   @Override
   protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
-    if (partialHeadTimedOut) {
-      in.skipBytes(in.readableBytes());   // reported already (408): not again as Netty's premature closure
+    if (partialHeadTimedOut || refused) {
+      in.skipBytes(in.readableBytes());   // reported already (408), or refused: not again as a premature closure
       return;
     }
     HttpRequest partial = partialHeadRequest(400, in);
