@@ -85,8 +85,10 @@ class PlainHeadDecodingTest {
     return Stream.of(
         Arguments.of("GET /small HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n", 1),
         Arguments.of("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.0\r\nHost: a\r\nUser-Agent: x\r\n\r\n", 2),
-        Arguments.of("GET / HTTP/1.1\r\nHost: a\r\n\r\nPOST / HTTP/1.1\r\nContent-Length: 1\r\n\r\nx"
+        Arguments.of("GET / HTTP/1.1\r\nHost: a\r\n\r\nPOST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx"
             + "GET / HTTP/1.1\r\n\r\n", 2),
+        // a refused request (HTTP/1.1 without a Host): nothing behind it is read
+        Arguments.of("GET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 1),
         Arguments.of("HEAD / HTTP/1.1\r\nHost: a\r\nX-Fold: a\r\n b\r\n\r\n", 0));
   }
 
