@@ -9,6 +9,7 @@ import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.xgate.gateway.config.ConfigLoader;
+import io.xgate.gateway.config.EventMethod;
 import io.xgate.gateway.config.GatewayConfig;
 import io.xgate.gateway.config.Listen;
 import io.xgate.gateway.config.NginxConfigStore;
@@ -120,10 +121,12 @@ public final class Gateway {
     // no context class loader swapped in and out around every dispatch (two Thread.setContextClassLoader a
     // request): the event loops keep the one they were started with, the application's, which is what Vert.x
     // would set; plugins are found on the class path through the SPI's own loader (BalancerRegistry.loadDefault)
-    Vertx vertx = Vertx.vertx(new VertxOptions()
-        .setEventLoopPoolSize(config.workerProcesses())
-        .setPreferNativeTransport(true)
-        .setDisableTCCL(true));
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions()
+            .setEventLoopPoolSize(config.workerProcesses())
+            .setDisableTCCL(true))
+        .withTransport(EventMethod.transportFor(config.eventMethod()))
+        .build();
     Gateway gw = new Gateway(vertx, configFile, prefix, providers, errorLog);
     try {
       gw.current.set(gw.generation(config));
@@ -156,11 +159,15 @@ public final class Gateway {
   public Future<Gateway> listen() {
     Generation first = current.get();
     GatewayConfig config = first.config();
-    if (!vertx.isNativeTransportEnabled() && vertx.unavailableNativeTransportCause() != null) {
-      errorLog.info("native transport unavailable: " + vertx.unavailableNativeTransportCause());
+    // the methods preferred to the one in use, and why they were passed over
+    for (EventMethod m : config.eventMethod() == null ? EventMethod.PREFERENCE : List.<EventMethod>of()) {
+      if (m.available()) {
+        break;
+      }
+      errorLog.info("the \"" + m + "\" event method is not available here: " + m.unavailabilityCause());
     }
     String started = "xgate started, " + config.workerProcesses() + " worker(s), "
-        + (vertx.isNativeTransportEnabled() ? "native" : "NIO") + " transport, config " + configFile;
+        + EventMethod.transportFor(config.eventMethod()).name() + " transport, config " + configFile;
     return WarmUp.settle(vertx, 1000)
         .compose(x -> {
           List<Future<Void>> applied = new ArrayList<>();
@@ -259,6 +266,9 @@ public final class Gateway {
       config.warnings().forEach(errorLog::warn);
       if (config.workerProcesses() != current.get().config().workerProcesses()) {
         errorLog.warn("\"worker_processes\" changes take effect on restart only");
+      }
+      if (config.eventMethod() != current.get().config().eventMethod()) {
+        errorLog.warn("\"use\" changes take effect on restart only");
       }
       synchronized (this) {
         return generation(config);

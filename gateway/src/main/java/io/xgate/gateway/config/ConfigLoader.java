@@ -64,7 +64,7 @@ public final class ConfigLoader {
       "proxy_cache", "proxy_cache_path", "proxy_cache_valid", "proxy_cache_key", "rewrite",
       "if", "set", "try_files", "error_page", "limit_req", "limit_req_zone", "limit_conn",
       "limit_conn_zone", "ssl_certificate", "ssl_certificate_key", "load_module",
-      "worker_rlimit_nofile", "multi_accept", "use", "accept_mutex", "fastcgi_temp_path", "uwsgi_temp_path",
+      "worker_rlimit_nofile", "multi_accept", "accept_mutex", "fastcgi_temp_path", "uwsgi_temp_path",
       "scgi_temp_path", "resolver", "resolver_timeout", "reset_timedout_connection", "master_process", "include_if_exists",
       "dyups_interface", "sticky", "ntlm",
       "proxy_ssl_verify", "proxy_ssl_server_name", "http2", "listen_backlog", "stream", "mail");
@@ -263,6 +263,18 @@ public final class ConfigLoader {
         throw n.error("invalid number \"" + n.arg(0) + "\"");
       }
       config.workerConnections = (int) number;
+    });
+    define("use", EnumSet.of(Ctx.EVENTS), 1, 1, false, (n, t) -> {
+      duplicate(n, config.eventMethod);
+      EventMethod method = EventMethod.named(n.arg(0));
+      if (method == null) {
+        throw n.error("invalid event type \"" + n.arg(0) + "\" (xgate has " + EventMethod.PREFERENCE.stream()
+            .map(String::valueOf).collect(java.util.stream.Collectors.joining(", ")) + ")");
+      }
+      if (!method.available()) {
+        throw n.error("the \"" + method + "\" event method is not available here: " + method.unavailabilityCause());
+      }
+      config.eventMethod = method;
     });
     define("http", EnumSet.of(Ctx.MAIN), 0, 0, true, (n, t) -> {
       if (config.hasHttp) {

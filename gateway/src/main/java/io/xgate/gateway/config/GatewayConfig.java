@@ -20,6 +20,8 @@ public final class GatewayConfig {
   String pidPath;
   long configScanIntervalMs = 5_000;
   int workerConnections = 512;
+  /** {@code use}: {@code null} when the config names no method. */
+  EventMethod eventMethod;
   Listen peerResolverListen;
   final Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
   final List<ServerConfig> servers = new ArrayList<>();
@@ -49,6 +51,14 @@ public final class GatewayConfig {
   /** {@code worker_processes}: how many server verticle instances (event loops) serve requests. */
   public int workerProcesses() {
     return workerProcesses;
+  }
+
+  /**
+   * {@code use} in {@code events}: the event method the config names, or {@code null} for the best one available
+   * ({@link EventMethod#transportFor}).
+   */
+  public EventMethod eventMethod() {
+    return eventMethod;
   }
 
   /** {@code error_log} file, or {@code "stderr"}. */

@@ -1,6 +1,10 @@
 package io.xgate.gateway.http;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
 import io.vertx.core.Future;
@@ -26,7 +30,8 @@ final class ListenerSockets {
 
   /**
    * The listening channel of a bound {@code server}, or {@code null} when it cannot be found. Resolved once after
-   * the bind, so that closing needs no reflection (whose first use costs tens of milliseconds).
+   * the bind, so that closing needs no reflection (whose first use costs tens of milliseconds); the channel closes
+   * itself from then on once its socket is shut down ({@link CloseWhenShutDown}).
    */
   static Channel channelOf(HttpServer server) {
     try {
@@ -34,6 +39,9 @@ final class ListenerSockets {
       Object actual = field(tcp, "actualServer");
       Object bind = field(actual != null ? actual : tcp, "bindFuture");
       if (bind instanceof Future<?> f && f.result() instanceof Channel ch) {
+        if (ch.pipeline().get(CloseWhenShutDown.class) == null) {
+          ch.pipeline().addFirst(CloseWhenShutDown.INSTANCE);
+        }
         return ch;
       }
     } catch (ReflectiveOperationException | RuntimeException e) {
@@ -61,6 +69,26 @@ final class ListenerSockets {
       channel.close().awaitUninterruptibly(maxMillis);
     } else {
       server.close();
+    }
+  }
+
+  /**
+   * Closes a listening channel whose socket was shut down ({@link #closeNow}, {@link NativeListenerShutdown}): on
+   * io_uring every accept then fails at once with {@code EINVAL} ("not listening"), and Netty would submit the next
+   * one and report the failure again, in a loop, until the channel is closed.
+   */
+  @ChannelHandler.Sharable
+  private static final class CloseWhenShutDown extends ChannelInboundHandlerAdapter {
+    static final CloseWhenShutDown INSTANCE = new CloseWhenShutDown();
+    private static final int EINVAL = 22;
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      if (cause instanceof Errors.NativeIoException e && Math.abs(e.expectedErr()) == EINVAL) {
+        ctx.close();
+      } else {
+        ctx.fireExceptionCaught(cause);
+      }
     }
   }
 

@@ -22,8 +22,8 @@ import java.util.Locale;
  * JVM, whose Java handler finishes the fast shutdown as before.
  *
  * <p>The library is built when the build machine has a C compiler (the {@code native-listener-shutdown} profile)
- * and only works with the native (epoll) transport, which exposes the sockets' descriptors. Without either,
- * {@link #available()} is false and the Java handler alone closes the listeners.
+ * and only works with the native transports (io_uring, epoll), which expose the sockets' descriptors. Without
+ * either, {@link #available()} is false and the Java handler alone closes the listeners.
  */
 public final class NativeListenerShutdown {
 

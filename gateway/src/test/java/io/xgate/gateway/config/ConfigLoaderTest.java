@@ -400,6 +400,24 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void useNamesTheEventMethodAndNoneMeansTheBestAvailable() throws Exception {
+    assertThat(load("events { }\nhttp { }\n").eventMethod()).isNull();
+    for (EventMethod m : EventMethod.values()) {
+      String conf = "events {\n use " + m + ";\n}\n";
+      if (m.available()) {
+        assertThat(load(conf).eventMethod()).isEqualTo(m);
+      } else {
+        assertError(conf, "the \"" + m + "\" event method is not available here: " + m.unavailabilityCause()
+            + " in FILE:2");
+      }
+    }
+    assertError("events {\n use poll;\n}\n",
+        "invalid event type \"poll\" (xgate has io_uring, epoll, kqueue) in FILE:2");
+    assertError("events {\n use epoll;\n use io_uring;\n}\n", "\"use\" directive is duplicate in FILE:3");
+    assertError("http {\n use epoll;\n}\n", "\"use\" directive is not allowed here in FILE:2");
+  }
+
+  @Test
   void upstreamByBgnNamesAKnownUpstreamAndStandsInForProxyPass() throws Exception {
     GatewayConfig c = load("http {\n" + UPSTREAM + " upstream_by_bgn_lease_timeout 5s;\n"
         + " server { listen 127.0.0.1:8080;\n  location /pick { upstream_by_bgn u; }\n"
