@@ -39,15 +39,32 @@ final class ListenerSockets {
       Object actual = field(tcp, "actualServer");
       Object bind = field(actual != null ? actual : tcp, "bindFuture");
       if (bind instanceof Future<?> f && f.result() instanceof Channel ch) {
-        if (ch.pipeline().get(CloseWhenShutDown.class) == null) {
-          ch.pipeline().addFirst(CloseWhenShutDown.INSTANCE);
-        }
+        closeWhenShutDown(ch);
         return ch;
       }
     } catch (ReflectiveOperationException | RuntimeException e) {
       // internals differ: the caller falls back to a regular close
     }
     return null;
+  }
+
+  /**
+   * Adds {@link CloseWhenShutDown} to the listening channel, and waits until it is in effect: added from another
+   * thread, a handler only takes events once the channel's event loop has run its {@code handlerAdded}, and a
+   * shutdown right after (as the warm-up's listener has) would otherwise fail accepts before it.
+   */
+  private static void closeWhenShutDown(Channel ch) {
+    Runnable add = () -> {
+      if (ch.pipeline().get(CloseWhenShutDown.class) == null) {
+        ch.pipeline().addFirst(CloseWhenShutDown.INSTANCE);
+      }
+    };
+    if (ch.eventLoop().inEventLoop()) {
+      add.run();
+    } else {
+      // the acceptor loop runs nothing but accepts: this waits microseconds, once per listener
+      ch.eventLoop().submit(add).awaitUninterruptibly(1000);
+    }
   }
 
   /**

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
 import io.vertx.core.Vertx;
@@ -13,6 +15,7 @@ import io.xgate.gateway.config.EventMethod;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -44,6 +47,13 @@ class ListenerSocketsTest {
         .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     Channel channel = ListenerSockets.channelOf(server);
     assertThat(channel).isInstanceOf(UnixChannel.class);
+    AtomicInteger failuresPassedOn = new AtomicInteger();   // what would reach the pipeline's end (and its log)
+    channel.eventLoop().submit(() -> channel.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+      @Override
+      public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        failuresPassedOn.incrementAndGet();
+      }
+    })).get(5, TimeUnit.SECONDS);
     int port = server.actualPort();
     try (java.net.Socket before = new java.net.Socket("127.0.0.1", port)) {
       assertThat(before.isConnected()).isTrue();
@@ -59,6 +69,7 @@ class ListenerSocketsTest {
     }
     ListenerSockets.closeNow(server, channel, 1000);   // the Java handler's turn: nothing left to do, no error
     assertThat(connectionRefused(port)).isTrue();
+    assertThat(failuresPassedOn).hasValue(0);
   }
 
   private static boolean connectionRefused(int port) throws Exception {
