@@ -23,9 +23,11 @@ http {
 }
 CONF
 nginx -c "$wd/origin.conf" & origin=$!
+rm -f "$wd/xgate.pid"
 java -Xmx64m -Xlog:gc:file="$wd/logs/gc.log" -jar "$jar" -c "$wd/xgate.conf" -p "$wd" & gateway=$!
 trap 'kill $gateway $origin 2>/dev/null || true' EXIT
-sleep 4
+# the gateway writes its pid file once it listens (after its warm-up: seconds on a busy machine)
+for _ in $(seq 600); do [ -s "$wd/xgate.pid" ] && break; sleep 0.1; done
 start=$(date +%s)
 curl -s --limit-rate 1M -o /dev/null -w 'client: HTTP %{http_code}, %{size_download} bytes in %{time_total} s\n' \
   http://127.0.0.1:18500/1g.bin > "$wd/curl.out" & client=$!
