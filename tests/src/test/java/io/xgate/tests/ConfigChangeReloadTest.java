@@ -3,6 +3,7 @@ package io.xgate.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xgate.gateway.Gateway;
+import io.xgate.gateway.config.EventMethod;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -55,6 +56,29 @@ class ConfigChangeReloadTest {
 
     Files.writeString(location, "location / { return 200 \"three\"; }\n");
     awaitBody(port, "three");
+  }
+
+  @Test
+  void aReloadWarnsThatProcessAndEventMethodChangesWaitForARestartAndAppliesTheRest() throws Exception {
+    int port = freePort();
+    Path conf = temp.resolve("xgate.conf");
+    String method = EventMethod.EPOLL.available() ? "epoll" : null;
+    String config = "error_log " + temp.resolve("error.log") + " info;\nworker_processes 1;\n"
+        + (method == null ? "" : "events { use " + method + "; }\n")
+        + "http {\n access_log off;\n server { listen 127.0.0.1:" + port + ";\n"
+        + "  location / { return 200 \"one\"; }\n }\n}\n";
+    Files.writeString(conf, config);
+    gateway = Gateway.start(conf, temp).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+    Files.writeString(conf, config.replace("worker_processes 1;", "worker_processes 2;")
+        .replace("events { use epoll; }\n", "").replace("\"one\"", "\"two\""));
+    gateway.reload().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+    awaitBody(port, "two");
+    LogFiles.awaitText(temp.resolve("error.log"), "\"worker_processes\" changes take effect on restart only");
+    if (method != null) {
+      LogFiles.awaitText(temp.resolve("error.log"), "\"use\" changes take effect on restart only");
+    }
   }
 
   @Test
