@@ -15,9 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -60,7 +58,7 @@ class EventMethodsTest {
       switch (req.path()) {
         case "/small" -> res.end("small answer");
         case "/big", "/unbuffered/big" -> res.end(Buffer.buffer(PAYLOAD));
-        default -> req.body().onSuccess(body -> res.end(sha256(body.getBytes())));   // /upload
+        default -> req.body().onSuccess(body -> res.end(Digests.sha256(body.getBytes())));   // /upload
       }
     }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).actualPort();
     int port = RawHttp.freePort();
@@ -96,13 +94,13 @@ class EventMethodsTest {
         Thread.sleep(200);   // the client lags: the proxy holds (or spills) the rest meanwhile
         byte[] rest = in.readAllBytes();
         assertThat(start.length + rest.length).as(path).isEqualTo(BIG);
-        assertThat(sha256(concat(start, rest))).as(path).isEqualTo(sha256(PAYLOAD));
+        assertThat(Digests.sha256(concat(start, rest))).as(path).isEqualTo(Digests.sha256(PAYLOAD));
       }
     }
     HttpResponse<String> upload = client.send(HttpRequest.newBuilder(base.resolve("/upload"))
         .POST(HttpRequest.BodyPublishers.ofByteArray(PAYLOAD)).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(upload.statusCode()).isEqualTo(200);
-    assertThat(upload.body()).isEqualTo(sha256(PAYLOAD));
+    assertThat(upload.body()).isEqualTo(Digests.sha256(PAYLOAD));
   }
 
   private static byte[] concat(byte[] a, byte[] b) {
@@ -111,11 +109,4 @@ class EventMethodsTest {
     return all;
   }
 
-  private static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new AssertionError(e);
-    }
-  }
 }

@@ -13,9 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -57,7 +55,7 @@ class RequestBufferingTest {
     // answers the body's length and digest, after a pause during which the spill file can be seen
     echoing = listen(vertx.createHttpServer().requestHandler(r -> declare(r).body().onSuccess(b -> {
       received.add("echoing " + b.length());
-      vertx.setTimer(300, t -> r.response().end(b.length() + " " + sha256(b.getBytes())));
+      vertx.setTimer(300, t -> r.response().end(b.length() + " " + Digests.sha256(b.getBytes())));
     })));
   }
 
@@ -88,7 +86,7 @@ class RequestBufferingTest {
     HttpResponse<String> r = post(port, body);
     watcher.join();
     assertThat(r.statusCode()).isEqualTo(200);
-    assertThat(r.body()).isEqualTo(body.length + " " + sha256(body));
+    assertThat(r.body()).isEqualTo(body.length + " " + Digests.sha256(body));
     assertThat(received).containsExactly("failing 200000", "echoing 200000");
     assertThat(r.headers().firstValue("X-Upstream-Addr"))
         .hasValue("127.0.0.1:" + failing + ", 127.0.0.1:" + echoing);
@@ -105,7 +103,7 @@ class RequestBufferingTest {
     int port = start("client_body_buffer_size 4k; proxy_set_header Content-Length \"\";");
     byte[] body = randomBytes(200_000);
     HttpResponse<String> r = post(port, body);
-    assertThat(r.body()).isEqualTo(body.length + " " + sha256(body));
+    assertThat(r.body()).isEqualTo(body.length + " " + Digests.sha256(body));
     assertThat(declared).containsExactly("200000", "200000");
   }
 
@@ -114,7 +112,7 @@ class RequestBufferingTest {
     int port = start("");
     byte[] body = randomBytes(1000);
     HttpResponse<String> r = post(port, body);
-    assertThat(r.body()).isEqualTo(body.length + " " + sha256(body));
+    assertThat(r.body()).isEqualTo(body.length + " " + Digests.sha256(body));
     assertThat(received).containsExactly("failing 1000", "echoing 1000");
     assertThat(spillFiles()).isEmpty();
   }
@@ -234,14 +232,6 @@ class RequestBufferingTest {
     byte[] b = new byte[n];
     new Random(n).nextBytes(b);
     return b;
-  }
-
-  private static String sha256(byte[] b) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static int freePort() throws IOException {

@@ -105,7 +105,7 @@ class ResponseBufferingTest {
       Path[] spilled = tempFiles();
       assertThat(spilled).as("the part the client has not taken waits in a temp file").hasSize(1);
       assertThat(Files.size(spilled[0])).isPositive();
-      assertThat(readBody(client)).isEqualTo(sha256(PAYLOAD));
+      assertThat(readBody(client)).isEqualTo(Digests.sha256(PAYLOAD));
     }
     awaitNoTempFiles();
     LogFiles.awaitMatch(temp.resolve("error.log"), "\\[warn\\] .*: an upstream response is buffered to a temporary"
@@ -175,7 +175,7 @@ class ResponseBufferingTest {
       Thread.sleep(1500);
       assertThat(originDone).as("the origin cannot finish while the client reads nothing").isNotDone();
       assertThat(tempFiles()).isEmpty();
-      assertThat(readBody(client)).isEqualTo(sha256(PAYLOAD));
+      assertThat(readBody(client)).isEqualTo(Digests.sha256(PAYLOAD));
       originDone.get(20, TimeUnit.SECONDS);
     }
   }
@@ -233,10 +233,6 @@ class ResponseBufferingTest {
 
   private void awaitNoTempFiles() throws InterruptedException {
     TempFilesSeen.awaitNone(temp.resolve("proxy_temp"), "xgate-response-");
-  }
-
-  private static String sha256(byte[] b) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
   }
 
   private static int freePort() throws IOException {
